@@ -1,0 +1,1 @@
+"""Compiled kernel modules, built from native/ on install (see aigc_bench.native)."""

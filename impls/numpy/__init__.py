@@ -1,0 +1,1 @@
+"""Reference implementations in NumPy: the simple, readable path (nanoGPT style)."""
