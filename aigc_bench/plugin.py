@@ -164,10 +164,9 @@ def _skill_of(node) -> str | None:
 
 
 def _weeks_of(path: Path) -> tuple[int, ...]:
-    for part in path.parts:
-        weeks = registry.weeks_of_folder(part)
-        if weeks:
-            return weeks
+    for folder in path.parents:
+        if registry.weeks_of_folder(folder.name):
+            return registry.suite_weeks(folder)
     return ()
 
 

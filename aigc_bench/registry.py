@@ -20,6 +20,7 @@ only its own skill's tests, with the file and line.
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
 import importlib.metadata
@@ -49,6 +50,23 @@ def weeks_of_folder(name: str) -> tuple[int, ...]:
     first = int(m.group(1))
     last = int(m.group(2)) if m.group(2) else first
     return tuple(range(first, last + 1))
+
+
+_WEEKS_LINE = re.compile(r"^WEEKS\s*=\s*(\(.*\))\s*$", re.M)
+
+
+@functools.lru_cache(maxsize=None)
+def suite_weeks(folder: Path) -> tuple[int, ...]:
+    """The weeks a suite folder answers to: from its name, or from a line
+    `WEEKS = (8, 9, 10)` in its __init__.py when it spans more (quantization is
+    week 8's mini project and weeks 9-10's engine work)."""
+    named = weeks_of_folder(folder.name)
+    init = folder / "__init__.py"
+    if named and init.exists():
+        m = _WEEKS_LINE.search(init.read_text())
+        if m:
+            return tuple(int(w) for w in ast.literal_eval(m.group(1)))
+    return named
 
 
 def suite_folders() -> list[Path]:

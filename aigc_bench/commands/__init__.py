@@ -1,0 +1,1 @@
+"""Subcommands of `aigc-bench`, one module each (see aigc_bench.cli)."""
