@@ -35,6 +35,11 @@ class ContractViolation(AssertionError):
 # Module prefixes an implementation may not call unless it declares itself built on them.
 REFERENCE_LIBRARIES = ("torch", "transformers")
 
+# Standard-library functions that importing torch replaces with its own (torch.package
+# patches inspect.getfile): library code such as numba's JIT compiler calls them as the
+# standard library, so they are not the implementation calling torch.
+TORCH_PATCHED_STDLIB = frozenset({"torch.package.package_importer._patched_getfile"})
+
 
 @dataclass
 class Call:
@@ -163,8 +168,9 @@ class ReferenceGuard:
                 self.caught = f"{owner}.{getattr(arg, '__name__', arg)}"
         elif event == "call":
             module = frame.f_globals.get("__name__", "")
-            if self.forbidden_prefixes and module.startswith(self.forbidden_prefixes):
-                self.caught = f"{module}.{frame.f_code.co_name}"
+            called = f"{module}.{frame.f_code.co_name}"
+            if self.forbidden_prefixes and module.startswith(self.forbidden_prefixes) and called not in TORCH_PATCHED_STDLIB:
+                self.caught = called
             elif self.forbidden_objects:
                 for fid, dotted in self.forbidden_objects.items():
                     code = getattr(_OBJECTS.get(fid), "__code__", None)
