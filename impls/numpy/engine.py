@@ -1,0 +1,479 @@
+"""The inference engine (roadmap Day 78-84, stage 4): GPT-2 end to end with a KV cache,
+fp32 or quantized (INT8 / INT4) weights, and continuous batching.
+
+    model = load_model(config="small", seed=0)          # or load_model("path/to/gpt2-dir")
+    tokens = generate(model, [1, 2, 3], max_new_tokens=8)  # greedy, with the cache
+
+    engine = Engine(model, max_batch=8)                  # continuous batching
+    rid = engine.add_request([1, 2, 3], max_new_tokens=16, temperature=0.7, top_p=0.9, seed=1)
+    while engine.has_work():
+        for request_id, token, finished in engine.step():
+            ...
+
+How a step works: every running request contributes its new tokens (the whole
+prompt for a request that has just joined: prefill; one token otherwise:
+decode). The rows of all requests are stacked into one [N, C] matrix for the
+projections and the MLP (the weights are read once per step for the whole
+batch: that is where batching pays), and attention runs per request over its
+own KV cache. Requests join and leave between steps.
+
+Quantized weights: per-output-channel symmetric INT8 and group-wise (32)
+symmetric INT4, from impls/numpy/quantize_int8.py / quantize_int4.py when the
+quantization skill provides them, and otherwise the small quantizers below.
+The matrix products with quantized weights use the native kernels
+(native/engine.c) when they can be built, and dequantize in NumPy otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .attention import scaled_dot_product_attention
+from .gpt2 import GPT2Params, GPTConfig, gelu_new, gpt2_from_state_dict, layer_norm, load_gpt2, merge_heads, random_state_dict, split_heads
+from .kv_cache import KVCache
+
+# Named configurations for seeded random weights. "small" uses the BERT WordPiece
+# vocabulary size (30522) so that a server can pair it with the MiniLM tokenizer.
+CONFIGS = {
+    "small": GPTConfig(vocab_size=30522, n_ctx=512, n_layer=4, n_head=4, n_embd=128),
+    "tiny": GPTConfig(vocab_size=512, n_ctx=128, n_layer=2, n_head=2, n_embd=32),
+    "124M": GPTConfig(),  # GPT-2 small's shape
+}
+WEIGHT_FORMATS = ("fp32", "int8", "int4")
+INT4_GROUP = 32
+
+
+# --------------------------------------------------------------------------- linear layers
+
+
+class Linear:
+    """y = x @ W + b with W [in, out] in float32."""
+
+    kind = "fp32"
+
+    def __init__(self, weight, bias):
+        self.weight = np.ascontiguousarray(weight, dtype=np.float32)  # [in, out]
+        self.bias = None if bias is None else np.ascontiguousarray(bias, dtype=np.float32)
+
+    @property
+    def nbytes(self) -> int:
+        return self.weight.nbytes + (0 if self.bias is None else self.bias.nbytes)
+
+    def __call__(self, x):
+        y = x @ self.weight  # [N, out]
+        return y if self.bias is None else y + self.bias
+
+
+def quantize_int8_rows(w_out_in):
+    """Symmetric per-row INT8: w ~= q * scale[row], q in [-127, 127]."""
+    amax = np.abs(w_out_in).max(axis=1, keepdims=True)  # [out, 1]
+    scale = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
+    q = np.clip(np.rint(w_out_in / scale), -127, 127).astype(np.int8)  # [out, in]
+    return q, scale[:, 0]
+
+
+def quantize_int4_groups(w_out_in, group=INT4_GROUP):
+    """Symmetric INT4 per group of `group` inputs, two values per byte (low nibble first)."""
+    out_f, in_f = w_out_in.shape
+    if in_f % group:
+        raise ValueError(f"INT4 groups of {group} need the input width {in_f} to be a multiple of it")
+    g = w_out_in.reshape(out_f, in_f // group, group)
+    amax = np.abs(g).max(axis=2, keepdims=True)
+    scale = np.where(amax > 0, amax / 7.0, 1.0).astype(np.float32)  # [out, groups, 1]
+    q = np.clip(np.rint(g / scale), -8, 7).astype(np.int8).reshape(out_f, in_f)
+    nibbles = (q & 0x0F).astype(np.uint8)
+    packed = nibbles[:, 0::2] | (nibbles[:, 1::2] << 4)  # [out, in/2]
+    return packed, scale[:, :, 0]
+
+
+def unpack_int4(packed):
+    """[out, in/2] uint8 -> [out, in] int8 in [-8, 7]."""
+    low = (packed & 0x0F).astype(np.int8)
+    high = (packed >> 4).astype(np.int8)
+    q = np.empty((packed.shape[0], packed.shape[1] * 2), dtype=np.int8)
+    q[:, 0::2], q[:, 1::2] = low, high
+    return np.where(q > 7, q - 16, q).astype(np.int8)
+
+
+@functools.lru_cache(maxsize=1)
+def _native():
+    """(ffi, lib) of native/engine.c, or None where it cannot be built (checked once)."""
+    try:
+        from aigc_bench import native
+
+        if native.unavailable_reason("avx2", "fma"):
+            return None
+        return native.load("engine")
+    except Exception:  # no compiler, build error: the NumPy path still works
+        return None
+
+
+class Int8Linear:
+    kind = "int8"
+
+    def __init__(self, weight, bias):
+        self.q, self.scale = quantize_int8_rows(np.asarray(weight, np.float32).T)  # [out, in], [out]
+        self.bias = np.zeros(self.q.shape[0], np.float32) if bias is None else np.ascontiguousarray(bias, np.float32)
+
+    @property
+    def nbytes(self) -> int:
+        return self.q.nbytes + self.scale.nbytes + self.bias.nbytes
+
+    def dequantized(self):
+        return (self.q.astype(np.float32) * self.scale[:, None]).T  # [in, out]
+
+    def __call__(self, x):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        lib = _native()
+        if lib is None:
+            return x @ self.dequantized() + self.bias
+        ffi, c = lib
+        n, k = x.shape
+        y = np.empty((n, self.q.shape[0]), np.float32)
+        c.engine_linear_int8(ffi.from_buffer("float[]", x), n, k, ffi.from_buffer("int8_t[]", self.q), ffi.from_buffer("float[]", self.scale), ffi.from_buffer("float[]", self.bias), self.q.shape[0], ffi.from_buffer("float[]", y))
+        return y
+
+
+class Int4Linear:
+    kind = "int4"
+
+    def __init__(self, weight, bias):
+        self.packed, self.scale = quantize_int4_groups(np.asarray(weight, np.float32).T)  # [out, in/2], [out, groups]
+        self.bias = np.zeros(self.packed.shape[0], np.float32) if bias is None else np.ascontiguousarray(bias, np.float32)
+
+    @property
+    def nbytes(self) -> int:
+        return self.packed.nbytes + self.scale.nbytes + self.bias.nbytes
+
+    def dequantized(self):
+        q = unpack_int4(self.packed).astype(np.float32)  # [out, in]
+        out_f, in_f = q.shape
+        w = q.reshape(out_f, in_f // INT4_GROUP, INT4_GROUP) * self.scale[:, :, None]
+        return w.reshape(out_f, in_f).T  # [in, out]
+
+    def __call__(self, x):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        lib = _native()
+        if lib is None:
+            return x @ self.dequantized() + self.bias
+        ffi, c = lib
+        n, k = x.shape
+        y = np.empty((n, self.packed.shape[0]), np.float32)
+        c.engine_linear_int4(ffi.from_buffer("float[]", x), n, k, ffi.from_buffer("uint8_t[]", self.packed), ffi.from_buffer("float[]", self.scale), INT4_GROUP, ffi.from_buffer("float[]", self.bias), self.packed.shape[0], ffi.from_buffer("float[]", y))
+        return y
+
+
+LINEAR_FOR = {"fp32": Linear, "int8": Int8Linear, "int4": Int4Linear}
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class Layer:
+    ln_1: tuple  # (weight, bias)
+    c_attn: object  # [C] -> [3C]
+    c_proj: object  # [C] -> [C]
+    ln_2: tuple
+    c_fc: object  # [C] -> [4C]
+    mlp_proj: object  # [4C] -> [C]
+
+
+@dataclass
+class Model:
+    config: GPTConfig
+    weights: str  # "fp32" | "int8" | "int4"
+    wte: np.ndarray  # [vocab, C] float32 embedding (rows are gathered, never multiplied)
+    wpe: np.ndarray  # [n_ctx, C]
+    layers: list[Layer] = field(repr=False)
+    ln_f: tuple = field(repr=False)
+    lm_head: object = field(repr=False)  # [C] -> [vocab], tied to wte (quantized with the rest)
+    attention: str = "naive"  # "naive" | "flash": which attention runs over the cache
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of weights read for one decode step (embeddings gather one row)."""
+        return sum(l.nbytes for layer in self.layers for l in (layer.c_attn, layer.c_proj, layer.c_fc, layer.mlp_proj)) + self.lm_head.nbytes
+
+    def new_cache(self, max_seq_len=None) -> KVCache:
+        cfg = self.config
+        return KVCache(max_seq_len or cfg.n_ctx, cfg.n_layer, cfg.n_head, cfg.head_dim)
+
+    def truncated(self, n_layer: int) -> "Model":
+        """A draft model: the first n_layer blocks, the same embeddings and head (weights shared)."""
+        if not 1 <= n_layer <= self.config.n_layer:
+            raise ValueError(f"a truncated copy needs 1..{self.config.n_layer} layers, got {n_layer}")
+        return replace(self, config=replace(self.config, n_layer=n_layer), layers=self.layers[:n_layer])
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, tokens, cache: KVCache, pos: int, all_logits: bool = True):
+        """Run `tokens` (1-D) at positions pos.. of one sequence, appending their K/V to
+        `cache`. Returns logits [T, vocab] (or only the last row [vocab])."""
+        return self.forward_batch([tokens], [cache], [pos], all_logits)[0]
+
+    def forward_batch(self, token_lists, caches, positions, all_logits=False):
+        """Ragged batch: sequence i runs token_lists[i] at positions[i].. with caches[i].
+        Returns, per sequence, logits [T_i, vocab] (all_logits) or [vocab] (the last)."""
+        cfg = self.config
+        tokens = [np.asarray(t, dtype=np.int64).reshape(-1) for t in token_lists]
+        lengths = [len(t) for t in tokens]
+        for t, pos in zip(tokens, positions):
+            if len(t) == 0:
+                raise ValueError("every sequence in a step needs at least one token")
+            if pos + len(t) > cfg.n_ctx:
+                raise ValueError(f"positions up to {pos + len(t)} exceed the context of {cfg.n_ctx}")
+            if t.min() < 0 or t.max() >= cfg.vocab_size:
+                raise ValueError(f"token ids must lie in [0, {cfg.vocab_size})")
+        bounds = np.cumsum([0] + lengths)
+        pos_ids = np.concatenate([np.arange(p, p + n) for p, n in zip(positions, lengths)])
+        x = self.wte[np.concatenate(tokens)] + self.wpe[pos_ids]  # [N, C]
+        eps = cfg.layer_norm_epsilon
+        for li, layer in enumerate(self.layers):
+            qkv = layer.c_attn(layer_norm(x, *layer.ln_1, eps))  # [N, 3C]
+            y = np.empty_like(x)  # [N, C]
+            for s, (cache, pos) in enumerate(zip(caches, positions)):
+                rows = slice(bounds[s], bounds[s + 1])
+                q, k, v = (split_heads(t, cfg.n_head) for t in np.split(qkv[rows], 3, axis=-1))  # [H, T, D]
+                cache.update_k(li, np.swapaxes(k, 0, 1), pos)  # cache takes [T, H, D]
+                cache.update_v(li, np.swapaxes(v, 0, 1), pos)
+                y[rows] = merge_heads(self._attend(q, cache.get_k(li), cache.get_v(li)))  # [T, C]
+            x = x + layer.c_proj(y)
+            x = x + layer.mlp_proj(gelu_new(layer.c_fc(layer_norm(x, *layer.ln_2, eps))))
+        if not all_logits:
+            x = x[bounds[1:] - 1]  # the last row of every sequence: [S, C]
+        logits = self.lm_head(layer_norm(x, *self.ln_f, eps))  # [N or S, vocab]
+        if all_logits:
+            return [logits[bounds[s] : bounds[s + 1]] for s in range(len(tokens))]
+        return list(logits)
+
+    def _attend(self, q, k, v):
+        if self.attention == "flash":
+            from .flash_attention import flash_attention
+
+            return flash_attention(q, k, v, causal=True)
+        return scaled_dot_product_attention(q, k, v, causal=True)  # [H, T, D]
+
+    def logits(self, tokens):
+        """Full recomputation of one sequence without reuse: logits [T, vocab]."""
+        tokens = np.asarray(tokens).reshape(-1)
+        return self.forward(tokens, self.new_cache(len(tokens)), 0)
+
+
+def model_from_params(params: GPT2Params, weights: str = "fp32", attention: str = "naive") -> Model:
+    if weights not in WEIGHT_FORMATS:
+        raise ValueError(f"weights must be one of {WEIGHT_FORMATS}, got {weights!r}")
+    make = LINEAR_FOR[weights]
+    layers = [
+        Layer(
+            (b["ln_1.weight"], b["ln_1.bias"]),
+            make(b["attn.c_attn.weight"], b["attn.c_attn.bias"]),
+            make(b["attn.c_proj.weight"], b["attn.c_proj.bias"]),
+            (b["ln_2.weight"], b["ln_2.bias"]),
+            make(b["mlp.c_fc.weight"], b["mlp.c_fc.bias"]),
+            make(b["mlp.c_proj.weight"], b["mlp.c_proj.bias"]),
+        )
+        for b in params.blocks
+    ]
+    lm_head = make(params.lm_head.T, None)  # [C, vocab]: a transposed view for fp32, no copy of wte
+    return Model(params.config, weights, params.wte, params.wpe, layers, (params.ln_f_weight, params.ln_f_bias), lm_head, attention)
+
+
+def load_model(model_dir=None, config="small", seed=0, weights="fp32", attention="naive") -> Model:
+    """A model from a local HF GPT-2 checkpoint directory (config.json + *.safetensors),
+    or, without model_dir, seeded random weights for `config` ("small", "tiny", "124M",
+    a dict of GPT-2 config fields, or a GPTConfig)."""
+    if model_dir is not None:
+        if not Path(model_dir).is_dir():
+            raise FileNotFoundError(f"model directory {model_dir} does not exist")
+        params = load_gpt2(model_dir)
+    else:
+        if isinstance(config, str):
+            if config not in CONFIGS:
+                raise ValueError(f"unknown config {config!r}; choose one of {sorted(CONFIGS)} or pass a dict")
+            config = CONFIGS[config]
+        cfg = GPTConfig.from_any(config)
+        params = gpt2_from_state_dict(cfg, random_state_dict(cfg, seed))
+    return model_from_params(params, weights, attention)
+
+
+# --------------------------------------------------------------------------- sampling and generation
+
+
+def sample_token(logits, temperature=0.0, top_p=1.0, rng=None) -> int:
+    """Greedy at temperature 0; otherwise softmax(logits / T) restricted to the
+    smallest set of tokens whose probability reaches top_p."""
+    if temperature < 0 or not 0 < top_p <= 1:
+        raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
+    if temperature == 0:
+        return int(np.argmax(logits))
+    z = logits.astype(np.float64) / temperature
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    order = np.argsort(-p, kind="stable")
+    keep = int(np.searchsorted(np.cumsum(p[order]), top_p) + 1)  # smallest prefix reaching top_p
+    kept = order[:keep]
+    rng = rng if rng is not None else np.random.default_rng()
+    return int(kept[rng.choice(len(kept), p=p[kept] / p[kept].sum())])
+
+
+def check_prompt(model: Model, prompt_ids, max_new_tokens: int) -> np.ndarray:
+    ids = np.asarray(list(prompt_ids) if not isinstance(prompt_ids, np.ndarray) else prompt_ids)
+    if ids.ndim != 1 or ids.size == 0:
+        raise ValueError("the prompt must be a non-empty list of token ids")
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"prompt token ids must be integers, got {ids.dtype}")
+    if ids.min() < 0 or ids.max() >= model.config.vocab_size:
+        raise ValueError(f"prompt token ids must lie in [0, {model.config.vocab_size})")
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+    if ids.size + max_new_tokens > model.config.n_ctx:
+        raise ValueError(f"{ids.size} prompt + {max_new_tokens} new tokens exceed the context of {model.config.n_ctx}")
+    return ids.astype(np.int64)
+
+
+def generate(model: Model, prompt_ids, max_new_tokens: int, temperature=0.0, top_p=1.0, seed=None) -> list[int]:
+    """Generate with the KV cache: one prefill pass, then one decode pass per token."""
+    ids = check_prompt(model, prompt_ids, max_new_tokens)
+    rng = np.random.default_rng(seed)
+    cache = model.new_cache(ids.size + max_new_tokens)
+    logits = model.forward(ids, cache, 0, all_logits=False)  # prefill
+    out = [sample_token(logits, temperature, top_p, rng)]
+    while len(out) < max_new_tokens:
+        logits = model.forward([out[-1]], cache, ids.size + len(out) - 1, all_logits=False)  # decode
+        out.append(sample_token(logits, temperature, top_p, rng))
+    return out
+
+
+def static_batch_generate(model: Model, prompts, max_new_tokens: int) -> list[list[int]]:
+    """Static batching, the textbook way: prompts left-padded to one length, run as a
+    batch until every request is done. Padding positions are masked out of attention
+    and position ids count from each prompt's own first token, so every request gets
+    exactly the tokens it would get alone. Greedy."""
+    checked = [check_prompt(model, p, max_new_tokens) for p in prompts]
+    cfg = model.config
+    B, T = len(checked), max(len(p) for p in checked)
+    pad = np.array([T - len(p) for p in checked])  # left padding per row
+    total = T + max_new_tokens
+    ids = np.zeros((B, total), np.int64)
+    for b, p in enumerate(checked):
+        ids[b, pad[b] : T] = p
+    k_cache = np.zeros((cfg.n_layer, B, cfg.n_head, total, cfg.head_dim), np.float32)
+    v_cache = np.zeros_like(k_cache)
+    valid = np.arange(total)[None, :] >= pad[:, None]  # [B, total]: False on padding
+    positions = np.maximum(np.arange(total)[None, :] - pad[:, None], 0)  # [B, total]
+    eps = cfg.layer_norm_epsilon
+    start, end = 0, T
+    for step in range(max_new_tokens):
+        x = model.wte[ids[:, start:end]] + model.wpe[positions[:, start:end]]  # [B, t, C]
+        t = end - start
+        for li, layer in enumerate(model.layers):
+            qkv = layer.c_attn(layer_norm(x, *layer.ln_1, eps).reshape(B * t, -1)).reshape(B, t, -1)
+            q, k, v = (split_heads(a, cfg.n_head) for a in np.split(qkv, 3, axis=-1))  # [B, H, t, D]
+            k_cache[li, :, :, start:end], v_cache[li, :, :, start:end] = k, v
+            mask = valid[:, None, None, :end]  # [B, 1, 1, end]: padding is never attended to
+            y = merge_heads(scaled_dot_product_attention(q, k_cache[li, :, :, :end], v_cache[li, :, :, :end], mask=mask, causal=True))
+            x = x + layer.c_proj(y.reshape(B * t, -1)).reshape(B, t, -1)
+            h = layer.c_fc(layer_norm(x, *layer.ln_2, eps).reshape(B * t, -1))
+            x = x + layer.mlp_proj(gelu_new(h)).reshape(B, t, -1)
+        logits = model.lm_head(layer_norm(x[:, -1], *model.ln_f, eps))  # [B, vocab]
+        ids[:, end] = np.argmax(logits, axis=-1)
+        start, end = end, end + 1
+    return [ids[b, T:].tolist() for b in range(B)]
+
+
+# --------------------------------------------------------------------------- continuous batching
+
+
+@dataclass
+class Request:
+    id: int
+    prompt: np.ndarray
+    max_new_tokens: int
+    temperature: float
+    top_p: float
+    stop_ids: frozenset
+    rng: np.random.Generator
+    cache: KVCache | None = None
+    generated: list = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        """Tokens whose K/V are in the cache."""
+        return 0 if self.cache is None else self.cache.length
+
+
+class Engine:
+    """Continuous batching over one model. Not thread-safe: call from one thread
+    (a server runs `step()` in one worker and hands results to its clients)."""
+
+    def __init__(self, model: Model, max_batch: int = 8):
+        if max_batch < 1:
+            raise ValueError(f"max_batch must be at least 1, got {max_batch}")
+        self.model = model
+        self.max_batch = max_batch
+        self.waiting: list[Request] = []  # first come, first served
+        self.running: list[Request] = []
+        self._ids = itertools.count()
+
+    def add_request(self, prompt_ids, max_new_tokens, temperature=0.0, top_p=1.0, seed=None, stop_ids=()) -> int:
+        prompt = check_prompt(self.model, prompt_ids, max_new_tokens)
+        if temperature < 0 or not 0 < top_p <= 1:
+            raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
+        request = Request(next(self._ids), prompt, int(max_new_tokens), float(temperature), float(top_p), frozenset(int(s) for s in stop_ids), np.random.default_rng(seed))
+        self.waiting.append(request)
+        return request.id
+
+    def abort(self, request_id) -> bool:
+        """Drop a waiting or running request (its cache is freed); False when unknown."""
+        for queue in (self.waiting, self.running):
+            for r in queue:
+                if r.id == request_id:
+                    queue.remove(r)
+                    r.cache = None
+                    return True
+        return False
+
+    def has_work(self) -> bool:
+        return bool(self.waiting or self.running)
+
+    @property
+    def cache_bytes(self) -> int:
+        return sum(r.cache.nbytes for r in self.running if r.cache is not None)
+
+    def step(self) -> list[tuple[int, int, bool]]:
+        """One forward pass: newly admitted requests prefill, running ones decode one
+        token. Returns (request_id, token, finished) for every request that ran; a
+        request finishes on max_new_tokens, on a stop id (that token is reported), or
+        at the context limit, and leaves the batch."""
+        while self.waiting and len(self.running) < self.max_batch:
+            r = self.waiting.pop(0)
+            r.cache = self.model.new_cache(min(self.model.config.n_ctx, r.prompt.size + r.max_new_tokens))
+            self.running.append(r)
+        if not self.running:
+            return []
+        batch = list(self.running)
+        inputs = [r.prompt if r.length == 0 else [r.generated[-1]] for r in batch]
+        logits = self.model.forward_batch(inputs, [r.cache for r in batch], [r.length for r in batch])
+        results = []
+        for r, row in zip(batch, logits):
+            token = sample_token(row, r.temperature, r.top_p, r.rng)
+            r.generated.append(token)
+            finished = len(r.generated) >= r.max_new_tokens or token in r.stop_ids or r.prompt.size + len(r.generated) >= self.model.config.n_ctx
+            if finished:
+                self.running.remove(r)
+                r.cache = None  # free the request's KV memory
+            results.append((r.id, token, finished))
+        return results
+
+    def run(self) -> dict[int, list[int]]:
+        """Step until every request is done; the tokens of each request."""
+        out: dict[int, list[int]] = {}
+        while self.has_work():
+            for rid, token, _ in self.step():
+                out.setdefault(rid, []).append(token)
+        return out
