@@ -18,8 +18,8 @@ batch: that is where batching pays), and attention runs per request over its
 own KV cache. Requests join and leave between steps.
 
 Quantized weights: per-output-channel symmetric INT8 and group-wise (32)
-symmetric INT4, from impls/numpy/quantize_int8.py / quantize_int4.py when the
-quantization skill provides them, and otherwise the small quantizers below.
+symmetric INT4, made by the quantization skill's reference quantizers
+(impls/numpy/quantize_int8.py, quantize_int4.py).
 The matrix products with quantized weights use the native kernels
 (native/engine.c) when they can be built, and dequantize in NumPy otherwise.
 """
@@ -70,34 +70,20 @@ class Linear:
 
 
 def quantize_int8_rows(w_out_in):
-    """Symmetric per-row INT8: w ~= q * scale[row], q in [-127, 127]."""
-    amax = np.abs(w_out_in).max(axis=1, keepdims=True)  # [out, 1]
-    scale = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
-    q = np.clip(np.rint(w_out_in / scale), -127, 127).astype(np.int8)  # [out, in]
-    return q, scale[:, 0]
+    """Symmetric per-row (per output channel) INT8: (q [out, in] int8, scale [out])."""
+    from .quantize_int8 import quantize_int8  # the week 9-10 quantization skill
+
+    q, scale = quantize_int8(np.ascontiguousarray(w_out_in, np.float32), "row")
+    return np.ascontiguousarray(q), np.ascontiguousarray(scale, np.float32).reshape(-1)
 
 
 def quantize_int4_groups(w_out_in, group=INT4_GROUP):
-    """Symmetric INT4 per group of `group` inputs, two values per byte (low nibble first)."""
-    out_f, in_f = w_out_in.shape
-    if in_f % group:
-        raise ValueError(f"INT4 groups of {group} need the input width {in_f} to be a multiple of it")
-    g = w_out_in.reshape(out_f, in_f // group, group)
-    amax = np.abs(g).max(axis=2, keepdims=True)
-    scale = np.where(amax > 0, amax / 7.0, 1.0).astype(np.float32)  # [out, groups, 1]
-    q = np.clip(np.rint(g / scale), -8, 7).astype(np.int8).reshape(out_f, in_f)
-    nibbles = (q & 0x0F).astype(np.uint8)
-    packed = nibbles[:, 0::2] | (nibbles[:, 1::2] << 4)  # [out, in/2]
-    return packed, scale[:, :, 0]
+    """Symmetric INT4 per group of `group` inputs: (packed [out, in/2] uint8 with
+    nibble = q + 8 (element 2i in the low nibble), scale [out, in/group])."""
+    from .quantize_int4 import quantize_int4
 
-
-def unpack_int4(packed):
-    """[out, in/2] uint8 -> [out, in] int8 in [-8, 7]."""
-    low = (packed & 0x0F).astype(np.int8)
-    high = (packed >> 4).astype(np.int8)
-    q = np.empty((packed.shape[0], packed.shape[1] * 2), dtype=np.int8)
-    q[:, 0::2], q[:, 1::2] = low, high
-    return np.where(q > 7, q - 16, q).astype(np.int8)
+    packed, scale, _ = quantize_int4(np.ascontiguousarray(w_out_in, np.float32), group_size=group, symmetric=True)
+    return np.ascontiguousarray(packed), np.ascontiguousarray(scale, np.float32)
 
 
 @functools.lru_cache(maxsize=1)
@@ -151,10 +137,9 @@ class Int4Linear:
         return self.packed.nbytes + self.scale.nbytes + self.bias.nbytes
 
     def dequantized(self):
-        q = unpack_int4(self.packed).astype(np.float32)  # [out, in]
-        out_f, in_f = q.shape
-        w = q.reshape(out_f, in_f // INT4_GROUP, INT4_GROUP) * self.scale[:, :, None]
-        return w.reshape(out_f, in_f).T  # [in, out]
+        from .quantize_int4 import dequantize_int4
+
+        return dequantize_int4(self.packed, self.scale).T  # [in, out]
 
     def __call__(self, x):
         x = np.ascontiguousarray(x, dtype=np.float32)

@@ -269,3 +269,80 @@ def generation_flops(config, n_prompt, n_new=100):
     n_prompt + n_new - 1 > n_ctx (the last fed token must fit the context).
     """
     raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- GPT-2
+
+gpt2_skill = Skill(
+    "gpt2",
+    weeks=(1, 2),
+    summary="a GPT-2 transformer block, the whole forward pass and greedy generation",
+    roadmap="Day 12-14: GPT-2 forward and text generation, checked against HF GPT2LMHeadModel",
+    reference_functions=("transformers.GPT2LMHeadModel.forward", "transformers.GPT2LMHeadModel.generate"),
+)
+
+
+@gpt2_skill.function
+def gpt2_from_state_dict(config, state_dict):
+    """GPT-2 weights from an HF config and state dict, as the `params` the other functions take.
+
+    config: an HF GPT2Config, or a dict with vocab_size, n_positions (or n_ctx),
+    n_layer, n_head, n_embd, layer_norm_epsilon. state_dict: name -> array (NumPy
+    or torch) with GPT2LMHeadModel's names, with or without the "transformer."
+    prefix (hub checkpoints have none): wte.weight [V, C], wpe.weight [n_ctx, C],
+    h.{i}.{BLOCK_KEY} (see transformer_block), ln_f.weight/bias [C], and
+    optionally lm_head.weight [V, C]. GPT-2 ties the output head to wte: when
+    lm_head.weight is absent, logits are h @ wte.T.
+    params: whatever the implementation likes (float32). Raises KeyError for a
+    missing weight and ValueError for a shape that contradicts the config.
+    """
+    raise NotImplementedError
+
+
+@gpt2_skill.function
+def load_gpt2(model_dir):
+    """gpt2_from_state_dict from a local HF checkpoint directory: config.json plus
+    *.safetensors (what `save_pretrained` writes). Raises FileNotFoundError naming
+    the missing file."""
+    raise NotImplementedError
+
+
+@gpt2_skill.function
+def transformer_block(x, block, n_head, eps=1e-5):
+    """One GPT-2 block (pre-LayerNorm, causal self-attention, tanh-GELU MLP):
+
+        x = x + c_proj(causal_attention(c_attn(ln_1(x))))
+        x = x + mlp.c_proj(gelu_tanh(mlp.c_fc(ln_2(x))))
+
+    x: float [..., T, C]. block: dict of one block's weights with HF names and
+    Conv1D layouts ([in, out], so a projection is x @ W + b): ln_1.weight,
+    ln_1.bias, attn.c_attn.weight [C, 3C] (q, k, v side by side), attn.c_attn.bias,
+    attn.c_proj.weight [C, C], attn.c_proj.bias, ln_2.weight, ln_2.bias,
+    mlp.c_fc.weight [C, 4C], mlp.c_fc.bias, mlp.c_proj.weight [4C, C],
+    mlp.c_proj.bias. Heads: C split into n_head slices of C // n_head.
+    GELU is the tanh approximation HF calls "gelu_new". Returns [..., T, C] in
+    the weights' dtype. Raises ValueError when x's last dimension is not C.
+    """
+    raise NotImplementedError
+
+
+@gpt2_skill.function
+def gpt2_forward(params, input_ids):
+    """Logits of every position: wte[ids] + wpe[0..T-1] -> n_layer blocks -> ln_f -> @ lm_head.T.
+
+    input_ids: int array [B, T], 1 <= T <= n_ctx, ids in [0, vocab_size).
+    Returns float32 [B, T, vocab_size]. Raises ValueError for T > n_ctx or ids out
+    of range, TypeError for non-integer ids.
+    """
+    raise NotImplementedError
+
+
+@gpt2_skill.function
+def greedy_generate(params, prompt_ids, max_new_tokens):
+    """Greedy decoding: append argmax of the last position's logits, max_new_tokens times
+    (what HF `generate(do_sample=False)` does, with no stop token).
+
+    prompt_ids: non-empty 1-D ints. Returns int64 [max_new_tokens]: the new tokens
+    only. Raises ValueError when prompt + new tokens exceed n_ctx.
+    """
+    raise NotImplementedError
