@@ -1,0 +1,63 @@
+"""INT8 quantization through native/quant.c (cffi adapter): the groups matrix
+[G, g] goes to the C kernel, one scale per row."""
+
+import numpy as np
+
+from aigc_bench import native
+from aigc_bench.quantization import as_groups, scale_rows
+
+QMAX = 127
+
+
+def _ptr(ffi, array, ctype):
+    return ffi.cast(ctype, ffi.from_buffer(array))
+
+
+def symmetric_codes(groups, qmax, scale=None):
+    """groups [G, g] float32 -> (q [G, g] int32, scale [G] float32), in C."""
+    ffi, lib = native.load("quant")
+    rows, g = groups.shape
+    q = np.empty((rows, g), np.int32)
+    per_group = np.empty(rows, np.float32) if scale is None else np.array(scale, np.float32)
+    lib.quant_symmetric(_ptr(ffi, groups, "float *"), rows, g, qmax, int(scale is None), _ptr(ffi, per_group, "float *"), _ptr(ffi, q, "int *"))
+    return q, per_group
+
+
+def asymmetric_codes(groups, levels):
+    ffi, lib = native.load("quant")
+    rows, g = groups.shape
+    q, scale, zero_point = np.empty((rows, g), np.int32), np.empty(rows, np.float32), np.empty(rows, np.int32)
+    lib.quant_asymmetric(_ptr(ffi, groups, "float *"), rows, g, levels, _ptr(ffi, q, "int *"), _ptr(ffi, scale, "float *"), _ptr(ffi, zero_point, "int *"))
+    return q, scale, zero_point
+
+
+def dequantize_codes(codes, scale, zero_point):
+    """(codes - zero_point) * scale for int8/uint8 codes [..., n], in C."""
+    ffi, lib = native.load("quant")
+    codes = np.ascontiguousarray(codes)
+    scales = scale_rows(codes.shape, scale)  # [rows, G]
+    zp = ffi.NULL if zero_point is None else _ptr(ffi, scale_rows(codes.shape, zero_point, "zero_point", np.int32), "int *")
+    rows, groups = scales.shape
+    out = np.empty(codes.shape, np.float32)
+    lib.quant_dequantize(ffi.from_buffer(codes), int(codes.dtype == np.int8), rows, codes.shape[-1], groups, _ptr(ffi, scales, "float *"), zp, _ptr(ffi, out, "float *"))
+    return out
+
+
+def quantize_int8(x, granularity="row", group_size=None, scale=None):
+    layout = as_groups(x, granularity, group_size)
+    given = None if scale is None else layout.scale_to_groups(scale)
+    q, per_group = symmetric_codes(layout.groups, QMAX, given)
+    return layout.restore(q.astype(np.int8)), layout.scales_back(per_group)
+
+
+def quantize_int8_asymmetric(x, granularity="row", group_size=None):
+    layout = as_groups(x, granularity, group_size)
+    q, scale, zero_point = asymmetric_codes(layout.groups, 255)
+    return layout.restore(q.astype(np.uint8)), layout.scales_back(scale), zero_point.reshape(layout.scale_shape)
+
+
+def dequantize_int8(q, scale, zero_point=None):
+    q = np.asarray(q)
+    if q.dtype not in (np.int8, np.uint8):
+        raise ValueError(f"q must be int8 or uint8, got {q.dtype}")
+    return dequantize_codes(q, scale, zero_point)
