@@ -55,7 +55,7 @@ def pytest_addoption(parser):
     group.addoption("--week", action="append", default=[], type=int, metavar="N", help="only week N's checkpoint (repeatable)")
     group.addoption("--bench", action="store_true", help="also run benchmarks (marker bench)")
     group.addoption("--slow", action="store_true", help="also run slow exactness tests (marker slow)")
-    group.addoption("--record-dir", default=str(RECORD_DIR), metavar="DIR", help="where run records are written (default reports/runs)")
+    group.addoption("--record-dir", default=None, metavar="DIR", help="where run records are written (default: reports/runs in the aigc-bench project)")
     group.addoption("--no-record", action="store_true", help="do not write a run record")
 
 
@@ -68,6 +68,16 @@ def _split(values) -> list[str]:
 
 def _is_worker(config) -> bool:
     return hasattr(config, "workerinput")
+
+
+def _record_dir(config) -> Path | None:
+    """--record-dir, or reports/runs when running in the aigc-bench project itself
+    (the plugin is installed for every pytest run; elsewhere it writes nothing unasked)."""
+    explicit = config.getoption("record_dir")
+    if explicit:
+        return Path(explicit)
+    root = Path(str(config.rootpath))
+    return root / RECORD_DIR if (root / "suites").is_dir() and (root / "aigc_bench").is_dir() else None
 
 
 def pytest_configure(config):
@@ -109,7 +119,7 @@ def pytest_configure(config):
     if _is_worker(config):
         journal = config.workerinput.get("aigc_journal")
         config._aigc_journal = Path(journal) if journal else None
-    elif not (config.getoption("no_record") or config.option.collectonly):
+    elif _record_dir(config) and not (config.getoption("no_record") or config.option.collectonly):
         header = {
             "machine": machine.describe(),
             "versions": machine.versions(),
@@ -121,7 +131,7 @@ def pytest_configure(config):
             "argv": sys.argv[1:],
             "cwd": os.getcwd(),
         }
-        config._aigc_record = records.RunWriter(Path(config.getoption("record_dir")), header)
+        config._aigc_record = records.RunWriter(_record_dir(config), header)
         config._aigc_journal = config._aigc_record.journal
     else:
         config._aigc_journal = None
