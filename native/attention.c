@@ -1,0 +1,232 @@
+// Scaled dot-product attention and softmax with AVX2/FMA intrinsics.
+//
+// What it computes: see attention.h. Each query row is two passes over the keys
+// it may see (causal limit, padding mask):
+//   1. scores s_j = q . k_j / sqrt(d) (FMA dot products, 8 floats or 4 doubles a
+//      step, scalar tail for lengths that are not a multiple), and their maximum;
+//   2. p_j = exp(s_j - max) (float32: an 8-lane polynomial exp; float64: libm),
+//      their sum, and out = sum_j p_j v_j / sum (FMA axpy over the value rows).
+// Subtracting the maximum keeps exp from overflowing at large scores; a query
+// with no visible key gets zeros.
+//
+// How it is built: by cffi, through aigc_bench.native.load("attention") (or on
+// `pip install`), with the flags below; the Python adapters check CPU features
+// first (impls/avx2/__init__.py).
+//
+// build: -O3 -mavx2 -mfma
+
+#include <immintrin.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// ---------------------------------------------------------------- float32 primitives
+
+static inline float hsum8(__m256 x) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float hmax8(__m256 x) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float dot_f32(const float *a, const float *b, long n) {
+    // two accumulators hide the FMA latency
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    }
+    if (i + 8 <= n) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+        i += 8;
+    }
+    float s = hsum8(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) s += a[i] * b[i];  // tail
+    return s;
+}
+
+static inline void axpy_f32(float alpha, const float *x, float *y, long n) {
+    __m256 a = _mm256_set1_ps(alpha);
+    long i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] += alpha * x[i];
+}
+
+static inline void scale_f32(float *y, float alpha, long n) {
+    __m256 a = _mm256_set1_ps(alpha);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(a, _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] *= alpha;
+}
+
+static inline float max_f32(const float *x, long n) {
+    float m = -INFINITY;
+    long i = 0;
+    if (n >= 8) {
+        __m256 acc = _mm256_set1_ps(-INFINITY);
+        for (; i + 8 <= n; i += 8) acc = _mm256_max_ps(acc, _mm256_loadu_ps(x + i));
+        m = hmax8(acc);
+    }
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+// e^x for 8 floats: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7
+// (truncation error < 1e-8, below float32 rounding), 2^n put into the exponent bits.
+// Inputs below -87.3 (including -inf: masked scores) give exactly 0.
+static inline __m256 exp8(__m256 x) {
+    const __m256 lowest = _mm256_set1_ps(-87.33654475f);  // e^lowest = FLT_MIN
+    const __m256 underflow = _mm256_cmp_ps(x, lowest, _CMP_LT_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, lowest), _mm256_set1_ps(88.0f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504089f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    // ln2 in two parts so that n * ln2_hi is exact
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    const __m256i two_n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(two_n)));
+}
+
+// s[j] = exp(s[j] - shift) in place; returns the sum.
+static inline float exp_shift_sum_f32(float *s, long n, float shift) {
+    const __m256 sh = _mm256_set1_ps(shift);
+    __m256 acc = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(s + i), sh));
+        _mm256_storeu_ps(s + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    float total = hsum8(acc);
+    for (; i < n; i++) {
+        s[i] = expf(s[i] - shift);
+        total += s[i];
+    }
+    return total;
+}
+
+// ---------------------------------------------------------------- float64 primitives
+
+static inline double hsum4(__m256d x) {
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(x), _mm256_extractf128_pd(x, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+static inline double dot_f64(const double *a, const double *b, long n) {
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        acc0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), acc0);
+        acc1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 4), _mm256_loadu_pd(b + i + 4), acc1);
+    }
+    if (i + 4 <= n) {
+        acc0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), acc0);
+        i += 4;
+    }
+    double s = hsum4(_mm256_add_pd(acc0, acc1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static inline void axpy_f64(double alpha, const double *x, double *y, long n) {
+    __m256d a = _mm256_set1_pd(alpha);
+    long i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(y + i, _mm256_fmadd_pd(a, _mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i)));
+    for (; i < n; i++) y[i] += alpha * x[i];
+}
+
+static inline void scale_f64(double *y, double alpha, long n) {
+    __m256d a = _mm256_set1_pd(alpha);
+    long i = 0;
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(y + i, _mm256_mul_pd(a, _mm256_loadu_pd(y + i)));
+    for (; i < n; i++) y[i] *= alpha;
+}
+
+static inline double max_f64(const double *x, long n) {
+    double m = -INFINITY;
+    for (long i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+static inline double exp_shift_sum_f64(double *s, long n, double shift) {
+    double total = 0.0;
+    for (long i = 0; i < n; i++) {
+        s[i] = exp(s[i] - shift);
+        total += s[i];
+    }
+    return total;
+}
+
+// ---------------------------------------------------------------- kernels, once per type
+
+// The loops are the same for float and double; only the primitives differ.
+#define DEFINE_ATTENTION(T, SUFFIX)                                                                 \
+    int attention_##SUFFIX(const T *q, const T *k, const T *v, const unsigned char *allowed, T *out, \
+                           long batch, long lq, long lk, long d, long dv, int causal) {             \
+        T *scores = malloc(sizeof(T) * (size_t)(lk > 0 ? lk : 1)); /* one query's scores [lk] */    \
+        if (!scores) return -1;                                                                     \
+        const T scale = (T)(d > 0 ? 1.0 / sqrt((double)d) : 1.0);                                   \
+        for (long b = 0; b < batch; b++) {                                                          \
+            const T *kb = k + b * lk * d, *vb = v + b * lk * dv;                                    \
+            for (long i = 0; i < lq; i++) {                                                         \
+                const T *qi = q + (b * lq + i) * d;                                                 \
+                const unsigned char *ok = allowed ? allowed + (b * lq + i) * lk : NULL;             \
+                T *oi = out + (b * lq + i) * dv;                                                    \
+                /* causal: query i sees keys j <= i + (lk - lq), i.e. the first `seen` keys */      \
+                long seen = causal ? i + lk - lq + 1 : lk;                                          \
+                seen = seen < 0 ? 0 : (seen > lk ? lk : seen);                                      \
+                for (long j = 0; j < seen; j++)                                                     \
+                    scores[j] = (!ok || ok[j]) ? dot_##SUFFIX(qi, kb + j * d, d) * scale : -INFINITY; \
+                const T best = max_##SUFFIX(scores, seen);                                          \
+                memset(oi, 0, sizeof(T) * (size_t)dv);                                              \
+                if (best == -INFINITY) continue; /* no visible key: zeros */                        \
+                const T total = exp_shift_sum_##SUFFIX(scores, seen, best);                         \
+                for (long j = 0; j < seen; j++)                                                     \
+                    if (scores[j] != 0) axpy_##SUFFIX(scores[j], vb + j * dv, oi, dv);              \
+                scale_##SUFFIX(oi, 1 / total, dv);                                                  \
+            }                                                                                       \
+        }                                                                                           \
+        free(scores);                                                                               \
+        return 0;                                                                                   \
+    }
+
+#define DEFINE_SOFTMAX(T, SUFFIX)                                                                   \
+    void softmax_rows_##SUFFIX(const T *x, T *out, long rows, long n) {                             \
+        for (long r = 0; r < rows; r++) {                                                           \
+            T *o = out + r * n;                                                                     \
+            memcpy(o, x + r * n, sizeof(T) * (size_t)n);                                            \
+            const T total = exp_shift_sum_##SUFFIX(o, n, max_##SUFFIX(o, n));                       \
+            scale_##SUFFIX(o, 1 / total, n);                                                        \
+        }                                                                                           \
+    }                                                                                               \
+    void softmax_backward_rows_##SUFFIX(const T *y, const T *g, T *out, long rows, long n) {        \
+        for (long r = 0; r < rows; r++) {                                                           \
+            const T *yr = y + r * n, *gr = g + r * n;                                               \
+            T *o = out + r * n;                                                                     \
+            const T inner = dot_##SUFFIX(yr, gr, n); /* <g, y> */                                   \
+            for (long j = 0; j < n; j++) o[j] = yr[j] * (gr[j] - inner);                            \
+        }                                                                                           \
+    }
+
+DEFINE_ATTENTION(float, f32)
+DEFINE_ATTENTION(double, f64)
+DEFINE_SOFTMAX(float, f32)
+DEFINE_SOFTMAX(double, f64)
