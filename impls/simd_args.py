@@ -74,13 +74,13 @@ def int8_operands(*named: tuple[str, object], k: int | None = None) -> list[np.n
     return arrays
 
 
-def int8_gemv_args(w, x, out):
+def int8_gemv_args(w, x, out, out_dtype=np.int32):
     w, x = int8_operands(("w", w), ("x", x))
     ndim(w, 2, "w", "[m, k]"), ndim(x, 1, "x", "[k]")
     if w.shape[1] != x.shape[0]:
         raise ValueError(f"w has shape {w.shape} but x has shape {x.shape}: k differs")
     int8_operands(k=x.shape[0])
-    return w, x, output(out, (w.shape[0],), np.int32)
+    return w, x, output(out, (w.shape[0],), out_dtype)
 
 
 def int8_gemm_args(a, w, out):

@@ -38,7 +38,7 @@ def int8_gemv(w, x, out=None):
 
 
 def int8_gemv_scaled(w, w_scales, x, x_scale, out=None):
-    w, x, out = int8_gemv_args(w, x, out)
+    w, x, out = int8_gemv_args(w, x, out, np.float32)
     w_scales, x_scale = scales_args(w, w_scales, x_scale)
     acc = np.empty(w.shape[0], np.int32)
     _rows_dot(np.ascontiguousarray(w), np.ascontiguousarray(x), acc)

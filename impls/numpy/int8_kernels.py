@@ -20,7 +20,7 @@ def int8_gemv(w, x, out=None):
 
 
 def int8_gemv_scaled(w, w_scales, x, x_scale, out=None):
-    w, x, out = int8_gemv_args(w, x, out)
+    w, x, out = int8_gemv_args(w, x, out, np.float32)
     w_scales, x_scale = scales_args(w, w_scales, x_scale)
     acc = np.matmul(w.astype(np.int32), x.astype(np.int32))  # [m] exact int32
     np.multiply(acc.astype(np.float32), w_scales * x_scale, out=out)
