@@ -346,3 +346,42 @@ def greedy_generate(params, prompt_ids, max_new_tokens):
     only. Raises ValueError when prompt + new tokens exceed n_ctx.
     """
     raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- multi-head attention
+
+mha_skill = Skill(
+    "mha",
+    weeks=(1, 2),
+    summary="multi-head self-attention: projections, head split and merge, masks",
+    roadmap="Day 3-4: implement Multi-Head Attention",
+    reference_functions=(
+        "torch.nn.functional.multi_head_attention_forward",
+        "torch.nn.functional.scaled_dot_product_attention",
+    ),
+)
+
+
+@mha_skill.function
+def multi_head_attention(x, w_q, w_k, w_v, w_o, n_heads, b_q=None, b_k=None, b_v=None, b_o=None, mask=None, causal=False):
+    """Multi-head self-attention ("Attention Is All You Need", no dropout):
+
+        q, k, v = x @ w_q + b_q, x @ w_k + b_k, x @ w_v + b_v    # [..., L, D]
+        split each into n_heads heads of Dh = D // n_heads       # [..., n_heads, L, Dh]
+        heads = softmax(q @ k^T / sqrt(Dh) + masks) @ v          # per head
+        merged = heads back side by side (head h in columns h*Dh:(h+1)*Dh)  # [..., L, D]
+        return merged @ w_o + b_o
+
+    x: float32/float64 [..., L, D]. w_q, w_k, w_v, w_o: [D, D] applied as
+    x @ w (input dimension first, like GPT-2's Conv1D; torch.nn.Linear stores
+    the transpose). b_q, b_k, b_v, b_o: [D], or None for no bias.
+    mask: optional boolean array broadcastable to [..., L, L] (x's leading
+    dimensions), True = "may attend", the same for every head.
+    causal: query i attends to keys j <= i. A query with no allowed key gets
+    zeros from attention (so its output is b_o).
+    Returns [..., L, D] in x's dtype.
+
+    Raises ValueError when D is not divisible by n_heads or a weight or bias
+    does not have the shape above.
+    """
+    raise NotImplementedError
