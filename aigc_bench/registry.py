@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -141,7 +142,8 @@ def learner_backend(path: str | Path) -> Backend:
     if not folder.is_dir():
         raise FileNotFoundError(f"learner folder {path} does not exist")
     name = re.sub(r"\W", "_", folder.name)
-    package = f"aigc_learners.{name}"
+    # the folder's path in the package name: two learners both called "alice" never share modules
+    package = f"aigc_learners.{name}_{hashlib.sha1(str(folder).encode()).hexdigest()[:8]}"
     _ensure_namespace(package, folder)
     return Backend(name, "learner", package, folder)
 
@@ -175,8 +177,11 @@ def _ensure_namespace(package: str, folder: Path) -> None:
 # --------------------------------------------------------------------------- loading
 
 
-class ImplementationBroken(Exception):
-    """The implementation's module could not be imported (syntax error, crash at import)."""
+class ImplementationBroken(BaseException):
+    """The implementation's module could not be imported (syntax error, crash at import).
+
+    A BaseException, like NotImplementedYet: hypothesis then stops at the first
+    example instead of shrinking a failure that no input can change."""
 
 
 def describe_import_error(exc: BaseException, folder: Path | None) -> str:
