@@ -24,6 +24,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from impls.numpy.openai_client import reduce_dimensions  # truncate + renormalise (the week 3 skill's reference)
+
 from . import protocol, textgen, tools
 from .engines import LoadedEngine
 from .metrics import ServerMetrics
@@ -47,15 +49,6 @@ class Generated:
     finish_reason: str | None
 
 
-def reduce_dimensions(vectors: np.ndarray, dimensions: int) -> np.ndarray:
-    """Matryoshka-style reduction as OpenAI's `dimensions` does it: keep the first
-    `dimensions` coordinates and L2-renormalise. (MiniLM was not trained for it, so
-    small `dimensions` lose more similarity structure than for text-embedding-3.)"""
-    cut = vectors[:, :dimensions]  # [n, dimensions]
-    norms = np.linalg.norm(cut, axis=1, keepdims=True)  # [n, 1]
-    return cut / np.maximum(norms, 1e-12)
-
-
 def create_app(loaded: LoadedEngine, tokenizer=None, embedder=None) -> FastAPI:
     if tokenizer is None:
         from aigc_bench.models import minilm_tokenizer
@@ -66,10 +59,19 @@ def create_app(loaded: LoadedEngine, tokenizer=None, embedder=None) -> FastAPI:
     embed_worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
     state = {"embedder": embedder}
 
+    def get_embedder():
+        if state["embedder"] is None:
+            from aigc_bench.models import MiniLMEmbedder, minilm_sentence_transformer
+
+            minilm_sentence_transformer()  # the model itself (cached)
+            state["embedder"] = MiniLMEmbedder()
+        return state["embedder"]
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.loop = EngineLoop(loaded.engine, metrics)
         app.state.loop.start()
+        embed_worker.submit(get_embedder)  # load MiniLM in the background: the first request does not pay for it
         yield
         await app.state.loop.stop()
         embed_worker.shutdown(wait=False, cancel_futures=True)
@@ -353,11 +355,7 @@ def create_app(loaded: LoadedEngine, tokenizer=None, embedder=None) -> FastAPI:
             raise APIError(400, f"dimensions must be at most 384 for {EMBEDDING_MODEL}; got {req.dimensions}", param="dimensions")
 
         def work():
-            if state["embedder"] is None:
-                from aigc_bench.models import MiniLMEmbedder
-
-                state["embedder"] = MiniLMEmbedder()
-            vectors = state["embedder"].embed(texts)  # [n, 384], L2-normalised
+            vectors = get_embedder().embed(texts)  # [n, 384], L2-normalised
             if req.dimensions is not None:
                 vectors = reduce_dimensions(vectors, req.dimensions)
             counted = sum(len(ids) for ids in tokenizer(texts, truncation=True, max_length=256)["input_ids"])

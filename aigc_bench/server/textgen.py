@@ -12,17 +12,9 @@ each piece encoded on its own without special tokens, the ids concatenated.
 
 from __future__ import annotations
 
-from typing import Iterable
+from impls.numpy.openai_client import render_chat_message  # the template, shared with the week 3 token-counting skill
 
 ASSISTANT_PRIMER = "assistant:"
-
-
-def render_message(role: str, content: str, tool_calls: Iterable[tuple[str, str]] = ()) -> str:
-    """One message as the model sees it (tool_calls: (name, arguments) pairs)."""
-    text = f"{role}: {content}"
-    for name, arguments in tool_calls:
-        text += f" {name}({arguments})"
-    return text
 
 
 def encode(tokenizer, text: str) -> list[int]:
@@ -33,8 +25,8 @@ def chat_prompt_ids(tokenizer, messages) -> list[int]:
     """messages: protocol.ChatMessage objects -> the prompt's token ids."""
     ids: list[int] = []
     for m in messages:
-        calls = [(c.function.name, c.function.arguments) for c in (m.tool_calls or [])]
-        ids += encode(tokenizer, render_message(m.role, m.text(), calls))
+        calls = [{"function": {"name": c.function.name, "arguments": c.function.arguments}} for c in m.tool_calls or []]
+        ids += encode(tokenizer, render_chat_message({"role": m.role, "content": m.text(), "tool_calls": calls}))
     return ids + encode(tokenizer, ASSISTANT_PRIMER)
 
 
