@@ -24,6 +24,8 @@ def rope_angles(positions, head_dim, base):
 
 def check_rope_inputs(x, positions):
     """The positions as an int array [L], after checking the contract's shapes."""
+    if x.ndim < 2:
+        raise ValueError(f"x must be [..., L, head_dim], got shape {x.shape}")
     length, head_dim = x.shape[-2], x.shape[-1]
     if head_dim % 2:
         raise ValueError(f"RoPE rotates pairs of features: head_dim must be even, got {head_dim}")
@@ -33,22 +35,21 @@ def check_rope_inputs(x, positions):
     return positions
 
 
-def apply_rope(x, positions=None, base=10000.0, interleaved=False):
-    if x.ndim < 2:
-        raise ValueError(f"x must be [..., L, head_dim], got shape {x.shape}")
-    positions = check_rope_inputs(x, positions)
-    angles = rope_angles(positions, x.shape[-1], base)
-    cos, sin = np.cos(angles), np.sin(angles)  # [L, head_dim/2]
+def rotate_pairs(x, angles, interleaved):
+    """Rotate feature pair i of row l of x [..., L, D] by angles[l, i] ([L, D/2])."""
+    cos, sin = np.cos(angles), np.sin(angles)  # [L, D/2]
     half = x.shape[-1] // 2
     if interleaved:  # GPT-J: pairs are adjacent features (0,1), (2,3), ...
-        a, b = x[..., 0::2], x[..., 1::2]  # [..., L, head_dim/2]
-    else:  # HF Llama "rotate_half": pairs are (i, i + head_dim/2)
+        a, b = x[..., 0::2], x[..., 1::2]  # [..., L, D/2]
+    else:  # HF Llama "rotate_half": pairs are (i, i + D/2)
         a, b = x[..., :half], x[..., half:]
-    rotated_a = a * cos - b * sin
-    rotated_b = a * sin + b * cos
     out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.float64))
-    if interleaved:
-        out[..., 0::2], out[..., 1::2] = rotated_a, rotated_b
-    else:
-        out[..., :half], out[..., half:] = rotated_a, rotated_b
+    first, second = (out[..., 0::2], out[..., 1::2]) if interleaved else (out[..., :half], out[..., half:])
+    first[...] = a * cos - b * sin
+    second[...] = a * sin + b * cos
     return out.astype(x.dtype)
+
+
+def apply_rope(x, positions=None, base=10000.0, interleaved=False):
+    positions = check_rope_inputs(x, positions)
+    return rotate_pairs(x, rope_angles(positions, x.shape[-1], base), interleaved)

@@ -59,17 +59,25 @@ def sampling_distribution(logits, temperature=1.0, top_k=None, top_p=None):
     return out
 
 
-def sample(logits, rng, n=1, temperature=1.0, top_k=None, top_p=None):
+def check_draw_arguments(rng, n):
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if n < 1:
         raise ValueError(f"n (draws per row) must be >= 1, got {n}")
-    probs = sampling_distribution(logits, temperature, top_k, top_p)  # [..., V]
+
+
+def draw(probs, rng, n):
+    """n tokens per row of the distribution probs [..., V], by inverse CDF: int64 [..., n]."""
     rows = probs.reshape(-1, probs.shape[-1])  # [B, V]
     cumulative = np.cumsum(rows, axis=-1)  # [B, V]
     # uniforms in [0, total): the last token with probability > 0 has cumulative == total,
     # so rounding can never send a draw past it onto a dropped token
     uniforms = rng.random((rows.shape[0], n)) * cumulative[:, -1:]  # [B, n]
-    # inverse CDF: the first token whose cumulative probability exceeds u (zero-probability tokens never win)
+    # the first token whose cumulative probability exceeds u (zero-probability tokens never win)
     tokens = np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cumulative, uniforms)])
     return tokens.reshape(probs.shape[:-1] + (n,)).astype(np.int64)
+
+
+def sample(logits, rng, n=1, temperature=1.0, top_k=None, top_p=None):
+    check_draw_arguments(rng, n)
+    return draw(sampling_distribution(logits, temperature, top_k, top_p), rng, n)
