@@ -155,7 +155,7 @@ class SuiteEmbedder:
         texts = list(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            vectors = _HELPER.submit(self._embedder.embed, missing).result()
+            vectors = run_outside_guard(self._embedder.embed)(missing)
             self.calls += len(missing)
             for t, v in zip(missing, vectors):
                 self._cache[t] = v
@@ -164,6 +164,16 @@ class SuiteEmbedder:
         return np.stack([self._cache[t] for t in texts]).astype(np.float32)
 
     embed = __call__
+
+
+def run_outside_guard(fn):
+    """Wrap a collaborator (a model the caller loaded) so that it runs in the helper
+    thread, as SuiteEmbedder does, and an implementation may call it."""
+
+    def call(*args, **kwargs):
+        return _HELPER.submit(fn, *args, **kwargs).result()
+
+    return call
 
 
 @lru_cache(maxsize=1)

@@ -158,7 +158,7 @@ namespace Shapes
         }
     }
 }
-''', {"Circle"}),
+''', {"Shapes.Circle", "Shapes.Circle.Area"}),
     "ruby": ("shapes.rb", '''require "set"
 
 class Circle
