@@ -11,15 +11,19 @@ from ..numpy.gelu import SQRT_2_OVER_PI, check_approximate
 
 INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
+# Compiled eagerly, at import, for both dtypes: a JIT compile inside a guarded call
+# would run library code while the reference guard is watching.
+_SIGNATURES = ["void(float32[::1], float32[::1])", "void(float64[::1], float64[::1])"]
 
-@njit(cache=True)
+
+@njit(_SIGNATURES, cache=True)
 def _gelu_exact(x, out):
     for i in range(x.shape[0]):
         v = np.float64(x[i])
         out[i] = 0.5 * v * (1.0 + math.erf(v * INV_SQRT_2))
 
 
-@njit(cache=True)
+@njit(_SIGNATURES, cache=True)
 def _gelu_tanh(x, out):
     for i in range(x.shape[0]):
         v = np.float64(x[i])

@@ -9,11 +9,18 @@ import math
 import numpy as np
 from numba import njit
 
+# Compiled eagerly, at import, for the two dtypes: a JIT compile inside a guarded
+# call would run library code (numba's and, through import hooks, transformers')
+# while the reference guard is watching.
+_ROWS = ("float32[:, ::1]", "float64[:, ::1]")
+_LAYER_NORM_SIGNATURES = [f"void({rows}, float64[::1], float64[::1], float64, {rows})" for rows in _ROWS]
+_RMS_NORM_SIGNATURES = [f"void({rows}, float64[::1], float64, {rows})" for rows in _ROWS]
+
 from ..kernel_inputs import as_rows, float_array, from_rows
 from ..numpy.norms import check_param
 
 
-@njit(cache=True)
+@njit(_LAYER_NORM_SIGNATURES, cache=True)
 def _layer_norm_rows(x, weight, bias, eps, out):
     # x, out: [rows, d]; weight, bias: [d]
     d = x.shape[1]
@@ -31,7 +38,7 @@ def _layer_norm_rows(x, weight, bias, eps, out):
             out[r, j] = (np.float64(x[r, j]) - mean) * inv_std * weight[j] + bias[j]
 
 
-@njit(cache=True)
+@njit(_RMS_NORM_SIGNATURES, cache=True)
 def _rms_norm_rows(x, weight, eps, out):
     d = x.shape[1]
     for r in range(x.shape[0]):
