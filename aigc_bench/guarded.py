@@ -143,3 +143,32 @@ def call_isolated(fn, *args, **kwargs):
     if kind == "error":
         raise value
     return value
+
+
+def call_or_fail(fn, *args, what: str = "the kernel", hint: str = "", **kwargs):
+    """call_isolated, turning a crash into a check failure that names it (and `hint`)."""
+    try:
+        return call_isolated(fn, *args, **kwargs)
+    except KernelCrashed as exc:
+        fail(f"{what}: {exc}" + (f" ({hint})" if hint else ""))
+
+
+def assert_alignment_safe(fn, values, name: str = "x", alignment: int = 32, misalign: int = 4, what: str = "the kernel"):
+    """Run fn on `values` starting at an `alignment`-byte boundary and `misalign` bytes past
+    one (each in a forked child). Crashing only on the misaligned copy is the signature of an
+    aligned-only load (_mm256_load_ps, vmovaps) reached with an unaligned address."""
+    aligned = guarded_input(values, name, misalign=0)
+    shifted = guarded_input(values, name, misalign=misalign)
+    assert aligned.array.ctypes.data % alignment == 0 and shifted.array.ctypes.data % alignment == misalign % alignment
+    first = call_or_fail(fn, aligned.array, what=f"{what} on a {alignment}-byte aligned {name}")
+    try:
+        second = call_isolated(fn, shifted.array)
+    except KernelCrashed as exc:
+        fail(
+            f"{what} {str(exc)[len('the kernel '):]} on {name} starting {misalign} bytes past a {alignment}-byte boundary, "
+            f"but not on the same data aligned: an unaligned load on an aligned-only path "
+            f"(_mm256_load_ps / vmovaps need a {alignment}-byte aligned address; use loadu or check alignment first)"
+        )
+    aligned.check(what)
+    shifted.check(what)
+    return first, second

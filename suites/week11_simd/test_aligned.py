@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_raises_clearly, fail
+from aigc_bench.guarded import assert_alignment_safe, call_or_fail
 
 from .kernel_checks import NMSE_LIMITS, assert_nmse, f64
 
@@ -52,8 +53,21 @@ def test_sums_match_torch_float64(impl, n, seed):
 
 
 def test_sum_aligned_rejects_an_unaligned_address(impl):
-    """An aligned load on an unaligned address faults: the function must refuse it first."""
+    """An aligned load on an unaligned address faults: the function must refuse it first.
+    Run in a forked child, so that a kernel which faults fails this test, not the whole run."""
     buffer = np.zeros(65, np.float32)
     start = (-buffer.ctypes.data % 32) // 4  # first 32-byte aligned element
     x = buffer[start + 1 : start + 33]  # 4 bytes past the boundary
-    assert_raises_clearly(ValueError, impl.sum_aligned, x, match_any=("align",), what="a vector 4 bytes past a 32-byte boundary")
+    call_or_fail(
+        assert_raises_clearly, ValueError, impl.sum_aligned, x, match_any=("align",),
+        what="sum_aligned on a vector 4 bytes past a 32-byte boundary",
+        hint="an aligned load on an unaligned address: check the alignment before loading",
+    )
+
+
+def test_sum_unaligned_survives_every_alignment(impl, rng):
+    values = rng.uniform(0.5, 1.5, 37).astype(np.float32)
+    for misalign in (4, 8, 28):
+        first, second = assert_alignment_safe(impl.sum_unaligned, values, misalign=misalign, what="sum_unaligned")
+        for out in (first, second):
+            assert_nmse(np.asarray(out), np.float64(f64(values).sum()), limit=NMSE_LIMITS["sum"], what="sum_unaligned")
