@@ -268,10 +268,13 @@ def model_from_params(params: GPT2Params, weights: str = "fp32", attention: str 
     return Model(params.config, weights, params.wte, params.wpe, layers, (params.ln_f_weight, params.ln_f_bias), lm_head, attention)
 
 
-def load_model(model_dir=None, config="small", seed=0, weights="fp32", attention="naive") -> Model:
+SEEDED_INIT_STD = 0.12  # GPT-2's 0.02 makes a random model repeat one token; 0.12 gives varied output
+
+
+def load_model(model_dir=None, config="small", seed=0, weights="fp32", attention="naive", init_std=SEEDED_INIT_STD) -> Model:
     """A model from a local HF GPT-2 checkpoint directory (config.json + *.safetensors),
     or, without model_dir, seeded random weights for `config` ("small", "tiny", "124M",
-    a dict of GPT-2 config fields, or a GPTConfig)."""
+    a dict of GPT-2 config fields, or a GPTConfig), drawn with standard deviation init_std."""
     if model_dir is not None:
         if not Path(model_dir).is_dir():
             raise FileNotFoundError(f"model directory {model_dir} does not exist")
@@ -282,7 +285,7 @@ def load_model(model_dir=None, config="small", seed=0, weights="fp32", attention
                 raise ValueError(f"unknown config {config!r}; choose one of {sorted(CONFIGS)} or pass a dict")
             config = CONFIGS[config]
         cfg = GPTConfig.from_any(config)
-        params = gpt2_from_state_dict(cfg, random_state_dict(cfg, seed))
+        params = gpt2_from_state_dict(cfg, random_state_dict(cfg, seed, init_std))
     return model_from_params(params, weights, attention)
 
 

@@ -143,18 +143,20 @@ def load_gpt2(model_dir, dtype=np.float32) -> GPT2Params:
     return gpt2_from_state_dict(json.loads(config_file.read_text()), state_dict, dtype)
 
 
-def random_state_dict(config, seed: int = 0) -> dict[str, np.ndarray]:
-    """Seeded weights in GPT-2's initialisation (normal(0, 0.02), residual projections
-    scaled by 1/sqrt(2 n_layer), LayerNorms at identity); HF key names."""
+def random_state_dict(config, seed: int = 0, init_std: float = 0.02) -> dict[str, np.ndarray]:
+    """Seeded weights in GPT-2's initialisation (normal(0, init_std), residual projections
+    scaled by 1/sqrt(2 n_layer), LayerNorms at identity); HF key names. GPT-2 uses
+    init_std=0.02; random models that small repeat one token forever under greedy
+    decoding, so the engine's seeded models use a larger one."""
     cfg = GPTConfig.from_any(config)
     rng = np.random.default_rng(seed)
     C = cfg.n_embd
 
-    def normal(*shape, std=0.02):
+    def normal(*shape, std=init_std):
         return (rng.standard_normal(shape) * std).astype(np.float32)
 
-    residual_std = 0.02 / np.sqrt(2 * cfg.n_layer)
-    sd = {"wte.weight": normal(cfg.vocab_size, C), "wpe.weight": normal(cfg.n_ctx, C, std=0.01)}
+    residual_std = init_std / np.sqrt(2 * cfg.n_layer)
+    sd = {"wte.weight": normal(cfg.vocab_size, C), "wpe.weight": normal(cfg.n_ctx, C, std=init_std / 2)}
     for i in range(cfg.n_layer):
         p = f"h.{i}."
         sd |= {
