@@ -29,14 +29,14 @@ def softmax64(x, axis=-1):
 
 
 def sinusoidal64(n_positions, d_model, base=10000.0):
-    """The sinusoidal encoding written out element by element from the paper's formula."""
-    import math
-
+    """The sinusoidal encoding written out column by column from the paper's formula:
+    PE[p, 2i] = sin(p / base^(2i/d)), PE[p, 2i+1] = cos(p / base^(2i/d))."""
+    positions = np.arange(n_positions, dtype=np.float64)
     table = np.empty((n_positions, d_model))
-    for p in range(n_positions):
-        for j in range(d_model):
-            angle = p / base ** (2 * (j // 2) / d_model)
-            table[p, j] = math.sin(angle) if j % 2 == 0 else math.cos(angle)
+    for j in range(d_model):
+        i = j // 2
+        angle = positions / base ** (2 * i / d_model)
+        table[:, j] = np.sin(angle) if j % 2 == 0 else np.cos(angle)
     return table
 
 
