@@ -55,6 +55,7 @@ def pytest_addoption(parser):
     group.addoption("--week", action="append", default=[], type=int, metavar="N", help="only week N's checkpoint (repeatable)")
     group.addoption("--bench", action="store_true", help="also run benchmarks (marker bench)")
     group.addoption("--slow", action="store_true", help="also run slow exactness tests (marker slow)")
+    group.addoption("--mutation", action="store_true", help="also run the mutation-score tests (marker mutation): every catalogued mistake must fail its suite")
     group.addoption("--record-dir", default=None, metavar="DIR", help="where run records are written (default: reports/runs in the aigc-bench project)")
     group.addoption("--no-record", action="store_true", help="do not write a run record")
 
@@ -80,6 +81,11 @@ def _record_dir(config) -> Path | None:
     return root / RECORD_DIR if (root / "suites").is_dir() and (root / "aigc_bench").is_dir() else None
 
 
+def _only_mistakes(config) -> bool:
+    backends = config._aigc_backends
+    return bool(backends) and all(b.kind == "mistake" for b in backends)
+
+
 def pytest_configure(config):
     # -k weekN means exactly week N (see the module docstring).
     if config.option.keyword:
@@ -103,7 +109,7 @@ def pytest_configure(config):
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     session.seed = int(seed)
-    from hypothesis import HealthCheck, core, settings
+    from hypothesis import HealthCheck, Phase, core, settings
 
     core.global_force_seed = session.seed
     # `impl` is function-scoped and deliberately shared by a test's examples.
@@ -114,6 +120,10 @@ def pytest_configure(config):
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     settings.load_profile("aigc-bench")
+    if _only_mistakes(config):
+        # Mutation runs only ask "is each catalogued mistake caught?": no shrinking.
+        settings.register_profile("aigc-bench-mistakes", parent=settings.get_profile("aigc-bench"), phases=[Phase.explicit, Phase.reuse, Phase.generate], max_examples=25)
+        settings.load_profile("aigc-bench-mistakes")
 
     config._aigc_record = None
     if _is_worker(config):
@@ -216,11 +226,17 @@ def pytest_collection_modifyitems(config, items):
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
+    if _only_mistakes(config):  # a mutation run: only tests that judge an implementation
+        judged = [i for i in items if "impl" in getattr(i, "fixturenames", ())]
+        config.hook.pytest_deselected(items=[i for i in items if i not in judged])
+        items[:] = judged
     for item in items:
         if "bench" in item.keywords and not config.getoption("bench"):
             item.add_marker(pytest.mark.skip(reason="benchmark: run with --bench"))
         if "slow" in item.keywords and not config.getoption("slow"):
             item.add_marker(pytest.mark.skip(reason="slow: run with --slow"))
+        if "mutation" in item.keywords and not config.getoption("mutation"):
+            item.add_marker(pytest.mark.skip(reason="mutation score: run with --mutation"))
 
 
 # --------------------------------------------------------------------------- fixtures
