@@ -69,6 +69,7 @@ def test_timing_accuracy_against_injected_delays(delay_server, run_record, recor
     assert overhead["ttft_error_ms_median"] < 250, f"the tool adds {overhead['ttft_error_ms_median']:.1f} ms to TTFT"
     for name, value in overhead.items():
         record_metric(name, value, "ms", better="lower")
+    print("\nload tool timing error vs injected delays: " + ", ".join(f"{k} {v:.2f}" for k, v in overhead.items()))
     section = result.record_section() | {"calibration": {"injected_ttft_s": INJECTED_TTFT, "injected_itl_s": INJECTED_ITL, **overhead}}
     run_record.add_section("loadtest", section)
     png = plot.plot_latency_cdfs({"delay server": section}, tmp_path / "cdf.png")
