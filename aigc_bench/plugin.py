@@ -81,6 +81,17 @@ def _record_dir(config) -> Path | None:
     return root / RECORD_DIR if (root / "suites").is_dir() and (root / "aigc_bench").is_dir() else None
 
 
+def _expand_learners(paths: list[str]) -> list[str]:
+    """`learners/*` means every learner folder there (tox's `learners` environment uses it)."""
+    expanded = []
+    for p in paths:
+        if any(c in p for c in "*?["):
+            expanded += sorted(str(m) for m in Path().glob(p) if m.is_dir() and not m.name.startswith((".", "_")))
+        else:
+            expanded.append(p)
+    return expanded
+
+
 def _only_mistakes(config) -> bool:
     backends = config._aigc_backends
     return bool(backends) and all(b.kind == "mistake" for b in backends)
@@ -91,7 +102,7 @@ def pytest_configure(config):
     if config.option.keyword:
         config.option.keyword = _WEEK_IN_K.sub(lambda m: f"week{int(m.group(1))}_", config.option.keyword)
 
-    learners = list(config.getoption("learner")) or [p for p in os.environ.get("AIGC_BENCH_LEARNERS", "").split(os.pathsep) if p]
+    learners = _expand_learners(list(config.getoption("learner")) or [p for p in os.environ.get("AIGC_BENCH_LEARNERS", "").split(os.pathsep) if p])
     wanted = _split(config.getoption("impl")) or _split([os.environ.get("AIGC_BENCH_IMPL", "")])
     backends = registry.available_backends(learners)
     if learners and not wanted:
