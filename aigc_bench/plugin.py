@@ -101,6 +101,12 @@ def pytest_configure(config):
     # -k weekN means exactly week N (see the module docstring).
     if config.option.keyword:
         config.option.keyword = _WEEK_IN_K.sub(lambda m: f"week{int(m.group(1))}_", config.option.keyword)
+    # --bench overrides the --benchmark-skip in the project's addopts (pytest-benchmark
+    # reads the option when its session is made, which may be before or after this hook).
+    if config.getoption("bench") and hasattr(config.option, "benchmark_skip"):
+        config.option.benchmark_skip = False
+        if getattr(config, "_benchmarksession", None) is not None:
+            config._benchmarksession.skip = False
 
     learners = _expand_learners(list(config.getoption("learner")) or [p for p in os.environ.get("AIGC_BENCH_LEARNERS", "").split(os.pathsep) if p])
     wanted = _split(config.getoption("impl")) or _split([os.environ.get("AIGC_BENCH_IMPL", "")])
