@@ -76,3 +76,17 @@ class MiniLMEmbedder:
         return out
 
     __call__ = embed
+
+
+def seeded_gpt2(seed: int = 0, **config):
+    """(float32, float64) copies of an HF GPT2LMHeadModel with seeded random weights
+    (eager attention, eval mode): the reference the GPT-2 and engine suites judge
+    against without downloading anything. `config` holds GPT2Config fields."""
+    import copy
+
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(seed)
+    model = GPT2LMHeadModel(GPT2Config(**config, attn_implementation="eager")).eval()
+    return model, copy.deepcopy(model).double()

@@ -215,8 +215,7 @@ class Model:
             if t.min() < 0 or t.max() >= cfg.vocab_size:
                 raise ValueError(f"token ids must lie in [0, {cfg.vocab_size})")
         bounds = np.cumsum([0] + lengths)
-        pos_ids = np.concatenate([np.arange(p, p + n) for p, n in zip(positions, lengths)])
-        x = self.wte[np.concatenate(tokens)] + self.wpe[pos_ids]  # [N, C]
+        x = self.wte[np.concatenate(tokens)] + self.wpe[self.position_ids(positions, lengths)]  # [N, C]
         eps = cfg.layer_norm_epsilon
         for li, layer in enumerate(self.layers):
             qkv = layer.c_attn(layer_norm(x, *layer.ln_1, eps))  # [N, 3C]
@@ -235,6 +234,11 @@ class Model:
         if all_logits:
             return [logits[bounds[s] : bounds[s + 1]] for s in range(len(tokens))]
         return list(logits)
+
+    @staticmethod
+    def position_ids(positions, lengths):
+        """Absolute positions of the stacked rows: sequence i's rows are positions[i] .. + lengths[i]."""
+        return np.concatenate([np.arange(p, p + n) for p, n in zip(positions, lengths)])
 
     def _attend(self, q, k, v):
         if self.attention == "flash":

@@ -8,8 +8,6 @@ is a real test rather than one token repeated. The default run uses a tiny
 config; the 124M shape runs under `--slow`.
 """
 
-import copy
-
 import numpy as np
 import pytest
 import torch
@@ -17,20 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aigc_bench.checks import assert_close, assert_exact, assert_raises_clearly
+from aigc_bench.models import seeded_gpt2
 
 SKILL = "gpt2"
 
 TINY = dict(vocab_size=97, n_positions=48, n_layer=2, n_head=4, n_embd=32, initializer_range=0.2)
-
-
-def hf_models(seed=0, **config):
-    """(float32 model, float64 copy) of a seeded random GPT2LMHeadModel (eager attention)."""
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    torch.manual_seed(seed)
-    cfg = GPT2Config(**config, attn_implementation="eager")
-    model = GPT2LMHeadModel(cfg).eval()
-    return model, copy.deepcopy(model).double()
 
 
 def numpy_state_dict(module):
@@ -39,7 +28,7 @@ def numpy_state_dict(module):
 
 @pytest.fixture(scope="module")
 def tiny():
-    model32, model64 = hf_models(**TINY)
+    model32, model64 = seeded_gpt2(**TINY)
     return model32, model64, numpy_state_dict(model32)
 
 
@@ -127,7 +116,7 @@ def test_bad_input_is_a_clear_error(impl, tiny, tmp_path):
 @pytest.mark.slow
 def test_gpt2_124m_shape_matches_hf(impl):
     """The real GPT-2 small shape (124M parameters, vocab 50257, 12 layers) with seeded weights."""
-    model32, model64 = hf_models(seed=1, initializer_range=0.1)
+    model32, model64 = seeded_gpt2(seed=1, initializer_range=0.1)
     params = impl.gpt2_from_state_dict(model32.config.to_dict(), numpy_state_dict(model32))
     ids = np.random.default_rng(0).integers(0, 50257, (1, 64))
     assert_close(impl.gpt2_forward(params, ids), *hf_logits(model32, model64, ids), inputs=(ids,), what="124M logits")
