@@ -19,6 +19,7 @@ def add_arguments(parser):
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights (--config)")
+    parser.add_argument("--weights", choices=["fp32", "int8", "int4"], default="fp32", help="weight format of the engine (default fp32)")
     parser.add_argument("--max-batch", type=int, default=8, help="most requests decoded together (continuous batching)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
 
@@ -43,7 +44,7 @@ def run(args) -> int:
     from aigc_bench.server.engines import load_generation_engine
 
     try:
-        loaded = load_generation_engine(args.model, args.config or "small", seed=args.seed, max_batch=args.max_batch)
+        loaded = load_generation_engine(args.model, args.config or "small", seed=args.seed, max_batch=args.max_batch, weights=args.weights)
     except (ValueError, KeyError, FileNotFoundError) as exc:
         print(f"aigc-bench serve: cannot load the model: {exc}", file=sys.stderr)
         return 2

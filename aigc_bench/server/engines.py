@@ -29,7 +29,7 @@ class LoadedEngine:
     source: str  # how it was built, for /v1/models and logs
 
 
-def load_generation_engine(model_dir: str | None = None, config: str = "small", seed: int = 0, max_batch: int = 8) -> LoadedEngine:
+def load_generation_engine(model_dir: str | None = None, config: str = "small", seed: int = 0, max_batch: int = 8, weights: str = "fp32") -> LoadedEngine:
     """The engine of impls/numpy/engine.py over a model loaded from `model_dir` or built
     from the named config with seeded random weights.
 
@@ -41,7 +41,8 @@ def load_generation_engine(model_dir: str | None = None, config: str = "small", 
     module_name = os.environ.get("AIGC_BENCH_ENGINE", DEFAULT_ENGINE_MODULE)
     engine_module = importlib.import_module(module_name)
 
-    model = engine_module.load_model(model_dir=model_dir, config=config, seed=seed)
+    options = {} if weights == "fp32" else {"weights": weights}  # other engines may not take `weights`
+    model = engine_module.load_model(model_dir=model_dir, config=config, seed=seed, **options)
     cfg = model.config
     n_ctx = int(_config_value(cfg, "n_ctx", "n_positions", "max_position_embeddings"))
     vocab = int(_config_value(cfg, "vocab_size"))
