@@ -65,27 +65,27 @@ def rope_inputs(draw, max_len=40):
     return x, positions
 
 
+def check_rope(impl, x, positions, base=10000.0, interleaved=False):
+    """apply_rope against HF's rotation (rope_reference); float64 gets the angle floor."""
+    out = impl.apply_rope(x, positions, base=base, interleaved=interleaved)
+    assert out.dtype == x.dtype, f"apply_rope returned {out.dtype} for {x.dtype} input"
+    expected_positions = np.arange(x.shape[-2]) if positions is None else positions
+    ref64, ref32 = rope_reference(x, expected_positions, base, interleaved)
+    floor = angle_floor(expected_positions.max()) * np.abs(ref64).max(initial=1.0) if x.dtype == np.float64 else None
+    convention = "interleaved pairs, HF GPT-J" if interleaved else "split halves, HF Llama"
+    assert_close(out, ref64, ref32, inputs=(x,), floor=floor, what=f"RoPE ({convention}, base {base})")
+
+
 @settings(max_examples=40)
 @given(inputs=rope_inputs(), base=st.sampled_from([10000.0, 10000.0, 500000.0, 100.0]))
 def test_rope_matches_hf_llama(impl, inputs, base):
-    x, positions = inputs
-    out = impl.apply_rope(x, positions, base=base)
-    assert out.dtype == x.dtype, f"apply_rope returned {out.dtype} for {x.dtype} input"
-    expected_positions = np.arange(x.shape[-2]) if positions is None else positions
-    ref64, ref32 = rope_reference(x, expected_positions, base)
-    floor = angle_floor(expected_positions.max()) * np.abs(ref64).max(initial=1.0) if x.dtype == np.float64 else None
-    assert_close(out, ref64, ref32, inputs=(x,), floor=floor, what="RoPE (split halves, HF Llama)")
+    check_rope(impl, *inputs, base=base)
 
 
 @settings(max_examples=30)
 @given(inputs=rope_inputs())
 def test_rope_interleaved_matches_hf_gptj(impl, inputs):
-    x, positions = inputs
-    out = impl.apply_rope(x, positions, interleaved=True)
-    expected_positions = np.arange(x.shape[-2]) if positions is None else positions
-    ref64, ref32 = rope_reference(x, expected_positions, interleaved=True)
-    floor = angle_floor(expected_positions.max()) * np.abs(ref64).max(initial=1.0) if x.dtype == np.float64 else None
-    assert_close(out, ref64, ref32, inputs=(x,), floor=floor, what="RoPE (interleaved pairs, HF GPT-J)")
+    check_rope(impl, *inputs, interleaved=True)
 
 
 def test_rope_position_zero_is_identity(impl, rng):
