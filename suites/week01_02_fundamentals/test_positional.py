@@ -88,6 +88,13 @@ def test_rope_interleaved_matches_hf_gptj(impl, inputs):
     check_rope(impl, *inputs, interleaved=True)
 
 
+@pytest.mark.parametrize("interleaved", [False, True], ids=["split-halves", "interleaved"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rope_fixed_case(impl, rng, interleaved, dtype):
+    # two heads, 6 rows, head_dim 8, positions 3..8 (a KV cache's new rows): every convention detail shows
+    check_rope(impl, rng.standard_normal((2, 6, 8)).astype(dtype), np.arange(3, 9), interleaved=interleaved)
+
+
 def test_rope_position_zero_is_identity(impl, rng):
     x = rng.standard_normal((3, 16))
     out = impl.apply_rope(x)
