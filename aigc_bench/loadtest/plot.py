@@ -16,6 +16,26 @@ import numpy as np
 PANELS = (("ttft", "TTFT"), ("tpot", "TPOT"), ("itl", "ITL"), ("e2el", "E2EL"))
 
 
+def _figure(*args, **kwargs):
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(*args, **kwargs)
+
+
+def _save(fig, path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def latency_samples(section: dict) -> dict[str, np.ndarray]:
     """Milliseconds per metric from a section's requests (successful ones; TPOT for > 1 token)."""
     done = [r for r in section["requests"] if r["success"]]
@@ -30,12 +50,7 @@ def latency_samples(section: dict) -> dict[str, np.ndarray]:
 
 def plot_latency_cdfs(sections: dict[str, dict], path: str | Path) -> Path:
     """One panel per metric (TTFT, TPOT, ITL, E2EL), one empirical CDF per labelled run."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
+    fig, axes = _figure(1, 4, figsize=(16, 3.6))
     for label, section in sections.items():
         samples = latency_samples(section)
         for ax, (key, title) in zip(axes, PANELS):
@@ -49,24 +64,14 @@ def plot_latency_cdfs(sections: dict[str, dict], path: str | Path) -> Path:
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("fraction of requests (ITL: of gaps)")
     axes[-1].legend(loc="lower right", fontsize="small")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_throughput_vs_concurrency(sections: list[dict], path: str | Path) -> Path:
     """Output-token throughput and median TPOT against max concurrency."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rows = sorted((s["metrics"].get("max_concurrency") or 0, s["metrics"]) for s in sections)
     xs = [c for c, _ in rows]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(figsize=(6, 4))
     ax.plot(xs, [m["output_throughput"] for _, m in rows], "o-", label="output tokens/s")
     ax.set_xlabel("max concurrency (0 = unlimited)")
     ax.set_ylabel("output tokens/s")
@@ -75,9 +80,4 @@ def plot_throughput_vs_concurrency(sections: list[dict], path: str | Path) -> Pa
     twin.set_ylabel("median TPOT (ms)")
     ax.grid(alpha=0.3)
     fig.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)

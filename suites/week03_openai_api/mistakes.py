@@ -60,28 +60,25 @@ def per_thousand(usage, model, prices):
     return ref.estimate_cost(usage, model, prices) * 1000
 
 
-@skill.mistake("call_with_retry", "retry without backoff (the same short delay every time)")
-def no_backoff(fn, max_attempts=5, base_delay=0.5, max_delay=8.0, sleep=None, rng=None):
+def _retry(fn, max_attempts, sleep, delay_before, retry_if):
     sleep = sleep or time.sleep
     for attempt in range(1, max_attempts + 1):
         try:
             return fn()
         except Exception as exc:
-            if not ref.is_retryable(exc) or attempt == max_attempts:
+            if not retry_if(exc) or attempt == max_attempts:
                 raise
-            sleep(base_delay)
+            sleep(delay_before(attempt))
+
+
+@skill.mistake("call_with_retry", "retry without backoff (the same short delay every time)")
+def no_backoff(fn, max_attempts=5, base_delay=0.5, max_delay=8.0, sleep=None, rng=None):
+    return _retry(fn, max_attempts, sleep, lambda attempt: base_delay, ref.is_retryable)
 
 
 @skill.mistake("call_with_retry", "retrying every error, bad requests included")
 def retries_everything(fn, max_attempts=5, base_delay=0.5, max_delay=8.0, sleep=None, rng=None):
-    sleep = sleep or time.sleep
-    for attempt in range(1, max_attempts + 1):
-        try:
-            return fn()
-        except Exception:
-            if attempt == max_attempts:
-                raise
-            sleep(min(max_delay, base_delay * 2 ** (attempt - 1)))
+    return _retry(fn, max_attempts, sleep, lambda attempt: min(max_delay, base_delay * 2 ** (attempt - 1)), lambda exc: True)
 
 
 @skill.mistake("call_with_retry", "max_attempts retries after the first call (one call too many)")

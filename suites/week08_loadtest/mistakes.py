@@ -7,6 +7,13 @@ from impls.numpy import serving_metrics as ref
 from .contract import serving_metrics_skill as skill
 
 
+def _with_statistics(out, metric, values_ms, percentiles):
+    """The reference's result with one metric's statistics computed from other values."""
+    for stat, value in ref.summarize(values_ms, percentiles).items():
+        out[f"{stat}_{metric}_ms"] = value
+    return out
+
+
 @skill.mistake("request_timings", "ITL that counts the time to the first chunk as the first gap")
 def itl_includes_ttft(send_time, chunk_times, end_time):
     out = ref.request_timings(send_time, chunk_times, end_time)
@@ -33,18 +40,14 @@ def sample_std(values_ms, percentiles=(50, 95, 99)):
 def tpot_over_all_tokens(requests, duration, percentiles=(50, 95, 99), slos=None):
     out = ref.serving_metrics(requests, duration, percentiles, slos)
     tpots = [1000 * (r["e2el"] - r["ttft"]) / r["output_tokens"] for r in requests if r["success"] and r["output_tokens"] > 1]
-    for stat, value in ref.summarize(tpots, percentiles).items():
-        out[f"{stat}_tpot_ms"] = value
-    return out
+    return _with_statistics(out, "tpot", tpots, percentiles)
 
 
 @skill.mistake("serving_metrics", "ITL statistics over per-request mean gaps instead of every gap")
 def itl_mean_of_means(requests, duration, percentiles=(50, 95, 99), slos=None):
     out = ref.serving_metrics(requests, duration, percentiles, slos)
     means = [1000 * float(np.mean(r["itl"])) for r in requests if r["success"] and r["itl"]]
-    for stat, value in ref.summarize(means, percentiles).items():
-        out[f"{stat}_itl_ms"] = value
-    return out
+    return _with_statistics(out, "itl", means, percentiles)
 
 
 @skill.mistake("serving_metrics", "throughput counting failed requests as completed")
