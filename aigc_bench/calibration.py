@@ -165,7 +165,8 @@ def roofline_plot(points: list[dict], peak_gflops: float, bandwidth_gbs: float, 
     """Save a roofline plot as `path` with .png and .svg suffixes; returns the files.
 
     points: dicts with "label", "intensity" (flop per byte of compulsory memory traffic) and
-    "gflops" (attained); optional "group" picks the marker colour (a kernel family)."""
+    "gflops" (attained); optional "group" picks the marker colour (a kernel family) and
+    "annotate": False leaves a point unlabelled (keeps a dense sweep readable)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -184,7 +185,8 @@ def roofline_plot(points: list[dict], peak_gflops: float, bandwidth_gbs: float, 
         mine = [p for p in points if p.get("group", p["label"]) == group]
         ax.scatter([p["intensity"] for p in mine], [p["gflops"] for p in mine], color=colour, label=group, zorder=3)
         for p in mine:
-            ax.annotate(p["label"], (p["intensity"], p["gflops"]), fontsize=6, xytext=(3, 3), textcoords="offset points")
+            if p.get("annotate", True):
+                ax.annotate(p["label"], (p["intensity"], p["gflops"]), fontsize=6, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("arithmetic intensity (flop / byte of compulsory memory traffic)")
     ax.set_ylabel("attained GFLOP/s (GOP/s for integer kernels)")
     ax.set_title(title)

@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-FLOAT_PATHS = {"auto": 0, "scalar": 1, "avx2": 2, "avx512": 3}
+FLOAT_PATHS = {"auto": 0, "scalar": 1, "avx2": 2, "avx512": 3, "vnni256": 2, "vnni512": 3}  # the int8 names pick the same vector width
 INT8_PATHS = {"auto": 0, "scalar": 1, "avx2": 2, "vnni256": 3, "avx512": 4, "vnni512": 4}
 
 

@@ -33,8 +33,13 @@ def roofline(calibration, run_record):
         return
     # next to the run records (reports/runs -> reports/), or the project's reports/ without a record
     reports = Path(run_record.path).parent.parent if run_record.path else PROJECT_ROOT / "reports"
+    largest = {}  # label only the largest size of each kernel and peer
+    for point in points:
+        key = (point["group"], point["peer"])
+        largest[key] = max(largest.get(key, 0), point["size"])
+    labelled = [dict(p, annotate=p["size"] == largest[(p["group"], p["peer"])]) for p in points]
     files = calibrate.roofline_plot(
-        points, calibration["peak_gflops_fp32"], calibration["triad_gbytes_per_s"], reports / "week11_roofline",
+        labelled, calibration["peak_gflops_fp32"], calibration["triad_gbytes_per_s"], reports / "week11_roofline",
         title=f"Week 11 kernels, one core of {calibration['cpu']}",
     )
     run_record.add_section("roofline", {
