@@ -30,6 +30,7 @@ def add_arguments(parser):
     parser.add_argument("--output-len", type=int, default=64, help="max_tokens per request")
     parser.add_argument("--percentiles", default="50,95,99")
     parser.add_argument("--goodput", nargs="*", default=[], metavar="METRIC:MS", help="SLOs, e.g. ttft:500 tpot:50 e2el:5000")
+    parser.add_argument("--ignore-eos", action="store_true", help="send vLLM's ignore_eos (outputs reach --output-len; not for api.openai.com)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--output", default=None, help="write the metrics and per-request timings as JSON here")
@@ -67,7 +68,7 @@ def run(args) -> int:
         else:
             specs = prompts.generated_prompts(args.num_requests, args.input_len, args.output_len, args.seed)
         config = LoadConfig(args.base_url, args.model, specs, args.endpoint, args.request_rate, args.arrival, args.burstiness,
-                            args.max_concurrency, args.max_rate, args.warmup, percentiles, slos or None, args.seed, args.api_key)
+                            args.max_concurrency, args.max_rate, args.warmup, percentiles, slos or None, args.seed, args.ignore_eos, args.api_key)
         result = run_load(config)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"aigc-bench loadtest: {exc}", file=sys.stderr)

@@ -28,9 +28,10 @@ class RequestOutcome:
     error: str = ""
 
 
-def request_body(endpoint: str, model: str, prompt: str, output_len: int) -> dict:
-    body = {"model": model, "max_tokens": output_len, "temperature": 0.0, "stream": True,
-            "stream_options": {"include_usage": True}, "ignore_eos": True}  # ignore_eos: vLLM's, so outputs reach output_len
+def request_body(endpoint: str, model: str, prompt: str, output_len: int, ignore_eos: bool = False) -> dict:
+    body = {"model": model, "max_tokens": output_len, "temperature": 0.0, "stream": True, "stream_options": {"include_usage": True}}
+    if ignore_eos:
+        body["ignore_eos"] = True  # vLLM's extension: outputs reach output_len (OpenAI itself rejects the field)
     if endpoint == "chat":
         body["messages"] = [{"role": "user", "content": prompt}]
     else:

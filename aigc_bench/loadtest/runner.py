@@ -47,6 +47,7 @@ class LoadConfig:
     percentiles: tuple = (50, 95, 99)
     slos: dict | None = None  # goodput SLOs in ms: {"ttft": 500, "tpot": 50, "e2el": ...}
     seed: int = 0
+    ignore_eos: bool = False  # send vLLM's ignore_eos so every output reaches its length
     api_key: str | None = None
     timeout: float = 600.0
 
@@ -93,7 +94,7 @@ async def run_load_async(config: LoadConfig) -> LoadResult:
     limit = config.max_concurrency or 256
     connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit, keepalive_timeout=30)
     timeout = aiohttp.ClientTimeout(total=config.timeout)
-    bodies = [request_body(config.endpoint, config.model, p.prompt, p.output_len) for p in config.prompts]
+    bodies = [request_body(config.endpoint, config.model, p.prompt, p.output_len, config.ignore_eos) for p in config.prompts]
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         for i in range(config.warmup):
             warm = await stream_request(session, config.url, bodies[i % len(bodies)], headers)
