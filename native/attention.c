@@ -3,9 +3,11 @@
 // What it computes: see attention.h. Each query row is two passes over the keys
 // it may see (causal limit, padding mask):
 //   1. scores s_j = q . k_j / sqrt(d) (FMA dot products, 8 floats or 4 doubles a
-//      step, scalar tail for lengths that are not a multiple), and their maximum;
+//      step, scalar tail for lengths that are not a multiple; float32 takes four
+//      keys at once), and their maximum;
 //   2. p_j = exp(s_j - max) (float32: an 8-lane polynomial exp; float64: libm),
-//      their sum, and out = sum_j p_j v_j / sum (FMA axpy over the value rows).
+//      their sum, and out = sum_j p_j v_j / sum (FMA over the value rows, float32
+//      four rows at once).
 // Subtracting the maximum keeps exp from overflowing at large scores; a query
 // with no visible key gets zeros.
 //
@@ -122,6 +124,57 @@ static inline float exp_shift_sum_f32(float *s, long n, float shift) {
     return total;
 }
 
+// scores[j] = q . k_j * scale for j < n, four keys a step: q is loaded once for four
+// dot products and the four sums are reduced together.
+static inline void scores_f32(const float *q, const float *k, long n, long d, float scale, float *scores) {
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const float *k0 = k + j * d, *k1 = k0 + d, *k2 = k1 + d, *k3 = k2 + d;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+        long t = 0;
+        for (; t + 8 <= d; t += 8) {
+            const __m256 x = _mm256_loadu_ps(q + t);
+            s0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k0 + t), s0);
+            s1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k1 + t), s1);
+            s2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k2 + t), s2);
+            s3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k3 + t), s3);
+        }
+        // [s0, s1, s2, s3]: pairwise adds within each 128-bit half, then the halves
+        const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3));
+        float sums[4];
+        _mm_storeu_ps(sums, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+        for (; t < d; t++) {  // tail
+            sums[0] += q[t] * k0[t];
+            sums[1] += q[t] * k1[t];
+            sums[2] += q[t] * k2[t];
+            sums[3] += q[t] * k3[t];
+        }
+        for (int u = 0; u < 4; u++) scores[j + u] = sums[u] * scale;
+    }
+    for (; j < n; j++) scores[j] = dot_f32(q, k + j * d, d) * scale;
+}
+
+// out += sum_j p[j] v_j for j < n, four value rows a step (one load/store of out per four).
+static inline void weighted_sum_f32(const float *p, const float *v, long n, long dv, float *out) {
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const float *v0 = v + j * dv, *v1 = v0 + dv, *v2 = v1 + dv, *v3 = v2 + dv;
+        const __m256 p0 = _mm256_set1_ps(p[j]), p1 = _mm256_set1_ps(p[j + 1]);
+        const __m256 p2 = _mm256_set1_ps(p[j + 2]), p3 = _mm256_set1_ps(p[j + 3]);
+        long t = 0;
+        for (; t + 8 <= dv; t += 8) {
+            __m256 o = _mm256_loadu_ps(out + t);
+            o = _mm256_fmadd_ps(p0, _mm256_loadu_ps(v0 + t), o);
+            o = _mm256_fmadd_ps(p1, _mm256_loadu_ps(v1 + t), o);
+            o = _mm256_fmadd_ps(p2, _mm256_loadu_ps(v2 + t), o);
+            o = _mm256_fmadd_ps(p3, _mm256_loadu_ps(v3 + t), o);
+            _mm256_storeu_ps(out + t, o);
+        }
+        for (; t < dv; t++) out[t] += p[j] * v0[t] + p[j + 1] * v1[t] + p[j + 2] * v2[t] + p[j + 3] * v3[t];
+    }
+    for (; j < n; j++) axpy_f32(p[j], v + j * dv, out, dv);
+}
+
 // ---------------------------------------------------------------- float64 primitives
 
 static inline double hsum4(__m256d x) {
@@ -175,6 +228,15 @@ static inline double exp_shift_sum_f64(double *s, long n, double shift) {
     return total;
 }
 
+static inline void scores_f64(const double *q, const double *k, long n, long d, double scale, double *scores) {
+    for (long j = 0; j < n; j++) scores[j] = dot_f64(q, k + j * d, d) * scale;
+}
+
+static inline void weighted_sum_f64(const double *p, const double *v, long n, long dv, double *out) {
+    for (long j = 0; j < n; j++)
+        if (p[j] != 0) axpy_f64(p[j], v + j * dv, out, dv);
+}
+
 // ---------------------------------------------------------------- kernels, once per type
 
 // The loops are the same for float and double; only the primitives differ.
@@ -193,14 +255,15 @@ static inline double exp_shift_sum_f64(double *s, long n, double shift) {
                 /* causal: query i sees keys j <= i + (lk - lq), i.e. the first `seen` keys */      \
                 long seen = causal ? i + lk - lq + 1 : lk;                                          \
                 seen = seen < 0 ? 0 : (seen > lk ? lk : seen);                                      \
-                for (long j = 0; j < seen; j++)                                                     \
-                    scores[j] = (!ok || ok[j]) ? dot_##SUFFIX(qi, kb + j * d, d) * scale : -INFINITY; \
+                scores_##SUFFIX(qi, kb, seen, d, scale, scores);                                    \
+                if (ok)                                                                             \
+                    for (long j = 0; j < seen; j++)                                                 \
+                        if (!ok[j]) scores[j] = -INFINITY; /* masked: exp gives 0 */                \
                 const T best = max_##SUFFIX(scores, seen);                                          \
                 memset(oi, 0, sizeof(T) * (size_t)dv);                                              \
                 if (best == -INFINITY) continue; /* no visible key: zeros */                        \
                 const T total = exp_shift_sum_##SUFFIX(scores, seen, best);                         \
-                for (long j = 0; j < seen; j++)                                                     \
-                    if (scores[j] != 0) axpy_##SUFFIX(scores[j], vb + j * dv, oi, dv);              \
+                weighted_sum_##SUFFIX(scores, vb, seen, dv, oi);                                    \
                 scale_##SUFFIX(oi, 1 / total, dv);                                                  \
             }                                                                                       \
         }                                                                                           \

@@ -3,7 +3,10 @@ NumPy, Numba, C AVX2, the torch-built one, a learner's -- and, as the peer in th
 same group, torch.nn.functional.scaled_dot_product_attention, at sequence lengths
 64, 256 and 1024 (4 heads of d = 64, float32, no mask).
 
-Each backend's output is checked (the suite's tolerance rule) before it is timed.
+Everything runs on one thread (torch, and NumPy's BLAS through threadpoolctl):
+the compiled backends are single-threaded kernels, and on a shared machine extra
+threads mostly measure contention. Each backend's output is checked (the
+suite's tolerance rule) before it is timed.
 GFLOP/s counts the two matrix products, 4 * heads * L * L * d (softmax not
 counted), and is recorded per test; the session section `attention_speed` keeps
 each backend's median time and its ratio to torch's in the same run.
@@ -15,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from threadpoolctl import threadpool_limits
 
 from aigc_bench.checks import assert_close
 
@@ -43,11 +47,20 @@ def gflop(length: int) -> float:
 
 def timed(benchmark, record_metric, name, length, fn, *args):
     benchmark.group = f"attention L={length} ({HEADS} heads, d={HEAD_DIM}, float32)"
-    benchmark.extra_info.update(backend=name, length=length, heads=HEADS, head_dim=HEAD_DIM, gflop=gflop(length), torch_threads=torch.get_num_threads())
+    benchmark.extra_info.update(backend=name, length=length, heads=HEADS, head_dim=HEAD_DIM, gflop=gflop(length), threads=torch.get_num_threads())
     benchmark.pedantic(fn, args=args, rounds=ROUNDS[length], warmup_rounds=1)
     median = benchmark.stats.stats.median
     _medians[(length, name)] = median
     record_metric("gflops", gflop(length) / median, "GFLOP/s", "higher", length=length)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module", autouse=True)
