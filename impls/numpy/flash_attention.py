@@ -51,6 +51,11 @@ def online_softmax_finish(l, acc):
     return np.where(l[..., None] > 0, acc / np.where(l > 0, l, 1.0)[..., None], 0.0)
 
 
+def causal_tile_mask(qs, qe, ks, ke, offset):
+    """[qe-qs, ke-ks] bool: query i may see key j when j <= i + offset (offset = Lk - Lq)."""
+    return np.arange(ks, ke)[None, :] <= np.arange(qs, qe)[:, None] + offset
+
+
 def flash_attention(q, k, v, causal=False, block_size=64):
     check_qkv(q, k, v)
     if int(block_size) != block_size or block_size < 1:
@@ -68,8 +73,7 @@ def flash_attention(q, k, v, causal=False, block_size=64):
             ke = min(ks + block_size, key_end)
             scores = q_tile @ np.swapaxes(k[..., ks:ke, :], -1, -2)  # [..., bq, bk]: one tile, never n x n
             if causal and ke - 1 > qs + offset:  # the tile straddles the diagonal
-                rows = np.arange(qs, qe)[:, None] + offset
-                scores = np.where(np.arange(ks, ke)[None, :] <= rows, scores, -np.inf)
+                scores = np.where(causal_tile_mask(qs, qe, ks, ke, offset), scores, -np.inf)
             m, l, acc = online_softmax_step(m, l, acc, scores, v[..., ks:ke, :])
         out[..., qs:qe, :] = online_softmax_finish(l, acc)
     return out

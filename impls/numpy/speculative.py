@@ -19,6 +19,16 @@ import numpy as np
 from .engine import check_prompt
 
 
+def accept_proposals(proposals, choices):
+    """(accepted, tokens to append): proposals are kept while they equal the target's
+    choices (len(proposals) + 1 of them); then the target's own token follows: the
+    correction at the first mismatch, or the bonus token when all matched."""
+    accepted = 0
+    while accepted < len(proposals) and proposals[accepted] == choices[accepted]:
+        accepted += 1
+    return accepted, proposals[:accepted] + [int(choices[accepted])]
+
+
 def speculative_generate(target, draft, prompt_ids, max_new_tokens, k):
     if int(k) != k or k < 1:
         raise ValueError(f"k (tokens proposed per round) must be a positive integer, got {k!r}")
@@ -41,10 +51,8 @@ def speculative_generate(target, draft, prompt_ids, max_new_tokens, k):
         fed = target_cache.length
         rows = target.forward((seq + proposals)[fed:], target_cache, fed, all_logits=True)  # one verification pass
         choices = np.argmax(rows[n - 1 - fed :], axis=-1)  # target's pick after seq[n-1], props[0], ...
-        accepted = 0
-        while accepted < kk and proposals[accepted] == choices[accepted]:
-            accepted += 1
-        seq += proposals[:accepted] + [int(choices[accepted])]  # the correction, or the bonus when all matched
+        accepted, new_tokens = accept_proposals(proposals, choices)
+        seq += new_tokens
         stats["proposed"] += kk
         stats["accepted"] += accepted
         stats["target_passes"] += 1
