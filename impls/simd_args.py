@@ -12,9 +12,10 @@ INT8_MAX_K = 2**17  # see the contract: K * 127 * 127 < 2**31
 
 def typed(x, dtype, what: str) -> np.ndarray:
     """`x` as an array of exactly `dtype`; TypeError naming the dtype otherwise (no silent casts)."""
-    x = np.asarray(x)
-    if x.dtype != np.dtype(dtype):
-        raise TypeError(f"{what} has dtype {x.dtype}; expected {np.dtype(dtype).name}")
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
+    if x.dtype.type is not dtype or not x.dtype.isnative:  # dtype is a scalar type: a cheap test per call
+        raise TypeError(f"{what} has dtype {x.dtype}; expected {np.dtype(dtype).name} in native byte order")
     return x
 
 

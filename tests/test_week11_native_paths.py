@@ -2,10 +2,13 @@
 scalar fallback (what a CPU without AVX2 runs), AVX2, and AVX-512 / AVX-VNNI / AVX-512 VNNI
 where this CPU has them (a path the CPU lacks falls back, and the test says so)."""
 
+from contextlib import ExitStack
+
 import numpy as np
 import pytest
 
 from aigc_bench import machine, native
+from impls.avx2._kernel_call import forced_path
 from suites.week11_simd.kernel_checks import NMSE_LIMITS, assert_integers_exact, assert_nmse, exact_matmul, f64, int8_values
 
 FLOAT_PATHS = ["scalar", "avx2", "avx512"]
@@ -13,16 +16,23 @@ INT8_PATHS = ["scalar", "avx2", "vnni256", "vnni512"]
 NEEDS = {"avx2": ("avx2", "fma"), "avx512": ("avx512f",), "vnni256": ("avx_vnni",), "vnni512": ("avx512_vnni", "avx512bw")}
 
 
-def _use(monkeypatch, path):
-    missing = [f for f in NEEDS.get(path, ()) if not machine.has_flags(f)]
-    if missing:
-        pytest.skip(f"this CPU lacks {', '.join(missing)}: the {path} path falls back to another one")
-    monkeypatch.setenv("AIGC_BENCH_SIMD_PATH", path)
+@pytest.fixture
+def use_path():
+    """use_path(name): run the rest of the test on that kernel path (skip when the CPU lacks it)."""
+    with ExitStack() as stack:
+
+        def use(path):
+            missing = [f for f in NEEDS.get(path, ()) if not machine.has_flags(f)]
+            if missing:
+                pytest.skip(f"this CPU lacks {', '.join(missing)}: the {path} path falls back to another one")
+            stack.enter_context(forced_path(path))
+
+        yield use
 
 
 @pytest.mark.parametrize("path", FLOAT_PATHS)
-def test_float_kernels_on_every_path(monkeypatch, path):
-    _use(monkeypatch, path)
+def test_float_kernels_on_every_path(use_path, path):
+    use_path(path)
     from impls.avx2 import dot, gemm, gemv
 
     rng = np.random.default_rng(11)
@@ -35,8 +45,8 @@ def test_float_kernels_on_every_path(monkeypatch, path):
 
 
 @pytest.mark.parametrize("path", INT8_PATHS)
-def test_integer_kernels_on_every_path(monkeypatch, path):
-    _use(monkeypatch, path)
+def test_integer_kernels_on_every_path(use_path, path):
+    use_path(path)
     from impls.avx2 import int4_kernels, int8_kernels
 
     rng = np.random.default_rng(12)
@@ -58,9 +68,8 @@ def test_the_dispatcher_reports_the_path_it_takes():
     assert lib.gemm_cpu_path(0) == expected, f"auto dispatch chose path {lib.gemm_cpu_path(0)}, expected {expected} for flags {sorted(machine.cpu_flags() & {'avx2', 'fma', 'avx512f'})}"
 
 
-def test_a_bad_path_name_is_refused(monkeypatch):
-    monkeypatch.setenv("AIGC_BENCH_SIMD_PATH", "sse9")
+def test_a_bad_path_name_is_refused():
     from impls.avx2 import gemv
 
-    with pytest.raises(ValueError, match="AIGC_BENCH_SIMD_PATH"):
+    with forced_path("sse9"), pytest.raises(ValueError, match="AIGC_BENCH_SIMD_PATH"):
         gemv.gemv(np.ones((2, 2), np.float32), np.ones(2, np.float32))

@@ -7,6 +7,7 @@ best the CPU has, chosen inside the C code); tests/test_week11_native_paths.py c
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -14,16 +15,31 @@ FLOAT_PATHS = {"auto": 0, "scalar": 1, "avx2": 2, "avx512": 3, "vnni256": 2, "vn
 INT8_PATHS = {"auto": 0, "scalar": 1, "avx2": 2, "vnni256": 3, "avx512": 4, "vnni512": 4}
 
 
+_forced = os.environ.get("AIGC_BENCH_SIMD_PATH", "auto").lower()  # read once: os.environ costs microseconds
+
+
 def path(table: dict) -> int:
-    name = os.environ.get("AIGC_BENCH_SIMD_PATH", "auto").lower()
-    if name not in table:
-        raise ValueError(f"AIGC_BENCH_SIMD_PATH={name!r}; expected one of {', '.join(table)}")
-    return table[name]
+    if _forced not in table:
+        raise ValueError(f"AIGC_BENCH_SIMD_PATH={_forced!r}; expected one of {', '.join(table)}")
+    return table[_forced]
+
+
+@contextmanager
+def forced_path(name: str):
+    """Force a kernel path for the calls inside the block (as AIGC_BENCH_SIMD_PATH does for a run)."""
+    global _forced
+    previous, _forced = _forced, name.lower()
+    try:
+        yield
+    finally:
+        _forced = previous
 
 
 def pointer(ffi, array: np.ndarray, ctype: str):
     """A C pointer to array's first element (any strides: the caller passes them separately).
     The array must stay alive during the call."""
+    if array.flags.c_contiguous:  # the fast way (ndarray.ctypes costs microseconds per call)
+        return ffi.from_buffer(ctype, array, require_writable=False)
     return ffi.cast(ctype, array.ctypes.data)
 
 
