@@ -6,6 +6,8 @@ Backends built on torch are judged against the independent NumPy float64
 formulas here instead.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 
@@ -100,3 +102,19 @@ def hf_sampling_distribution(logits, temperature=1.0, top_k=None, top_p=None):
     for warper in warpers:
         scores = warper(None, scores)
     return torch.softmax(scores, dim=-1).numpy().reshape(logits.shape)
+
+
+# --------------------------------------------------------------------------- benchmark peers
+
+
+@contextmanager
+def torch_single_thread():
+    """Time torch peers on one thread, as the NumPy/Numba kernels they are compared with
+    run: on shared cores torch's thread pool can also spin 100x slower than one thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        torch.set_num_threads(threads)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_close, assert_raises_clearly
 
-from .references import torch_reference
+from .references import torch_reference, torch_single_thread
 
 SKILL = "gelu"
 
@@ -66,5 +66,5 @@ def test_bench_gelu_torch_peer(approximate, benchmark):
 
     x = torch.from_numpy(np.random.default_rng(0).standard_normal(BENCH_SHAPE).astype(np.float32))
     benchmark.group = f"gelu approximate={approximate} float32 {BENCH_SHAPE}"
-    with torch.no_grad():
+    with torch_single_thread():
         benchmark(F.gelu, x, approximate=approximate)

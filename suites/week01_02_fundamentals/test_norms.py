@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_close, assert_raises_clearly
 
-from .references import torch_reference
+from .references import torch_reference, torch_single_thread
 
 SKILL = "norms"
 
@@ -129,7 +129,7 @@ def test_bench_norm_torch_peer(function, benchmark):
     x, weight, bias = (torch.from_numpy(a) for a in bench_inputs())
     benchmark.group = f"{function} float32 {BENCH_SHAPE}"
     d = (BENCH_SHAPE[-1],)
-    with torch.no_grad():
+    with torch_single_thread():
         if function == "layer_norm":
             benchmark(F.layer_norm, x, d, weight, bias, 1e-5)
         else:
