@@ -20,8 +20,10 @@ own KV cache. Requests join and leave between steps.
 Quantized weights: per-output-channel symmetric INT8 and group-wise (32)
 symmetric INT4, made by the quantization skill's reference quantizers
 (impls/numpy/quantize_int8.py, quantize_int4.py).
-The matrix products with quantized weights use the native kernels
-(native/engine.c) when they can be built, and dequantize in NumPy otherwise.
+Decode-sized products with quantized weights run in the week 9-11 native kernels
+(native/quant.c's W8A16 matmul, native/int8.c's INT4 GEMV), which read the compact
+weights directly; prefill, and machines where they cannot be built, dequantize
+and use BLAS.
 """
 
 from __future__ import annotations
@@ -86,20 +88,32 @@ def quantize_int4_groups(w_out_in, group=INT4_GROUP):
     return np.ascontiguousarray(packed), np.ascontiguousarray(scale, np.float32)
 
 
-@functools.lru_cache(maxsize=1)
-def _native():
-    """(ffi, lib) of native/engine.c, or None where it cannot be built (checked once)."""
+@functools.lru_cache(maxsize=None)
+def _kernels(family):
+    """(ffi, lib) of a week 9-11 native kernel family, or None where it cannot be built."""
     try:
         from aigc_bench import native
 
         if native.unavailable_reason("avx2", "fma"):
             return None
-        return native.load("engine")
+        return native.load(family)
     except Exception:  # no compiler, build error: the NumPy path still works
         return None
 
 
+# Up to this many rows (decode steps of a batch), the quantized product runs in the
+# native kernels, which read the compact weights directly; a longer prefill
+# dequantizes once and uses BLAS.
+NATIVE_MAX_ROWS = 8
+
+
+def _pointer(ffi, array, ctype):
+    return ffi.cast(ctype, ffi.from_buffer(array))
+
+
 class Int8Linear:
+    """W8A16: INT8 weights (per output channel scale), float32 activations."""
+
     kind = "int8"
 
     def __init__(self, weight, bias):
@@ -115,17 +129,19 @@ class Int8Linear:
 
     def __call__(self, x):
         x = np.ascontiguousarray(x, dtype=np.float32)
-        lib = _native()
-        if lib is None:
+        quant = _kernels("quant")
+        if quant is None or x.shape[0] > NATIVE_MAX_ROWS:
             return x @ self.dequantized() + self.bias
-        ffi, c = lib
-        n, k = x.shape
-        y = np.empty((n, self.q.shape[0]), np.float32)
-        c.engine_linear_int8(ffi.from_buffer("float[]", x), n, k, ffi.from_buffer("int8_t[]", self.q), ffi.from_buffer("float[]", self.scale), ffi.from_buffer("float[]", self.bias), self.q.shape[0], ffi.from_buffer("float[]", y))
-        return y
+        ffi, lib = quant  # native/quant.c (the quantization skill's W8A16 kernel)
+        (m, k), n = x.shape, self.q.shape[0]
+        y = np.empty((m, n), np.float32)
+        lib.quant_matmul_w8a16(_pointer(ffi, x, "float *"), _pointer(ffi, self.q, "signed char *"), _pointer(ffi, self.scale, "float *"), m, n, k, 1, _pointer(ffi, y, "float *"))
+        return y + self.bias
 
 
 class Int4Linear:
+    """W4A16: INT4 weights in groups of 32 inputs, float32 activations."""
+
     kind = "int4"
 
     def __init__(self, weight, bias):
@@ -143,14 +159,18 @@ class Int4Linear:
 
     def __call__(self, x):
         x = np.ascontiguousarray(x, dtype=np.float32)
-        lib = _native()
-        if lib is None:
+        int8 = _kernels("int8")
+        if int8 is None or x.shape[0] > NATIVE_MAX_ROWS:
             return x @ self.dequantized() + self.bias
-        ffi, c = lib
-        n, k = x.shape
-        y = np.empty((n, self.packed.shape[0]), np.float32)
-        c.engine_linear_int4(ffi.from_buffer("float[]", x), n, k, ffi.from_buffer("uint8_t[]", self.packed), ffi.from_buffer("float[]", self.scale), INT4_GROUP, ffi.from_buffer("float[]", self.bias), self.packed.shape[0], ffi.from_buffer("float[]", y))
-        return y
+        ffi, lib = int8  # native/int8.c (the week 11 INT4 GEMV)
+        (m, k), n = x.shape, self.packed.shape[0]
+        y = np.empty((m, n), np.float32)
+        w, s = _pointer(ffi, self.packed, "unsigned char *"), _pointer(ffi, self.scale, "float *")
+        for row in range(m):
+            status = lib.int4_gemv(w, k // 2, s, k // INT4_GROUP, _pointer(ffi, x[row], "float *"), _pointer(ffi, y[row], "float *"), n, k, INT4_GROUP, 0)
+            if status != 0:
+                raise RuntimeError(f"int4_gemv failed with status {status}")
+        return y + self.bias
 
 
 LINEAR_FOR = {"fp32": Linear, "int8": Int8Linear, "int4": Int4Linear}
