@@ -92,3 +92,22 @@ def test_malformed_json_is_named():
     with pytest.raises(protocol.APIError, match="not valid JSON") as err:
         protocol.parse(protocol.CompletionRequest, b'{"model": ')
     assert err.value.code == "invalid_json"
+
+
+def test_server_tokenizer_agrees_with_transformers():
+    """The server's tokenizers-only MiniLM tokenizer and aigc_bench.models.minilm_tokenizer()."""
+    import numpy as np
+
+    from aigc_bench.models import minilm_tokenizer
+    from aigc_bench.server.tokens import minilm_tokens
+
+    ours, theirs = minilm_tokens(), minilm_tokenizer()
+    texts = ["system: You are terse.", "Déjà vu: 東京 costs $3.50, doesn't it?", "assistant:", " ".join(["word"] * 300), ""]
+    for text in texts:
+        assert ours.encode(text) == theirs.encode(text, add_special_tokens=False), text
+    assert ours(texts, truncation=True, max_length=256)["input_ids"] == theirs(texts, truncation=True, max_length=256)["input_ids"]
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        ids = rng.integers(0, theirs.vocab_size, size=int(rng.integers(1, 16))).tolist()
+        assert ours.decode(ids) == theirs.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False), ids
+    assert ours.vocab_size == theirs.vocab_size and ours.convert_ids_to_tokens([100, 2000]) == theirs.convert_ids_to_tokens([100, 2000])

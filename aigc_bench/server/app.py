@@ -51,9 +51,9 @@ class Generated:
 
 def create_app(loaded: LoadedEngine, tokenizer=None, embedder=None) -> FastAPI:
     if tokenizer is None:
-        from aigc_bench.models import minilm_tokenizer
+        from .tokens import minilm_tokens
 
-        tokenizer = minilm_tokenizer()
+        tokenizer = minilm_tokens()
     metrics = ServerMetrics()
     word_of = tools.word_of_token(tokenizer)
     embed_worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
