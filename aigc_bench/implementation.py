@@ -18,6 +18,7 @@ Benchmarks time `impl.raw("softmax")`, the bare function.
 from __future__ import annotations
 
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -45,8 +46,16 @@ REFERENCE_LIBRARIES = ("torch", "transformers")
 
 # Standard-library functions that importing torch replaces with its own (torch.package
 # patches inspect.getfile): library code such as numba's JIT compiler calls them as the
-# standard library, so they are not the implementation calling torch.
-TORCH_PATCHED_STDLIB = frozenset({"torch.package.package_importer._patched_getfile"})
+# standard library, so they are not the implementation calling torch. Likewise the
+# import-system hook transformers installs in sys.meta_path: every import made during a
+# call (numba compiling a kernel on first use) asks it for a module spec.
+TORCH_PATCHED_STDLIB = frozenset(
+    {
+        "torch.package.package_importer._patched_getfile",
+        "transformers.utils.import_utils.find_spec",
+        "transformers._resolve_legacy_module_alias",
+    }
+)
 
 
 @dataclass
@@ -58,12 +67,14 @@ class Call:
 
 
 class Implementation:
-    def __init__(self, backend: registry.Backend, skill: Skill):
+    """`isolated`: run every call in a worker process with `limits` (see aigc_bench.isolation)."""
+
+    def __init__(self, backend: registry.Backend, skill: Skill, isolated: bool = False, limits=None):
         self.backend = backend
         self.skill = skill
         self.calls: deque[Call] = deque(maxlen=16)
-        self._module = None
-        self._broken: str | None = None
+        self.isolated = isolated
+        self.limits = limits
 
     # ------------------------------------------------------------------ identity
     @property
@@ -79,6 +90,10 @@ class Implementation:
 
     def has(self, function: str) -> bool:
         """Optional capabilities are detected, not assumed."""
+        if self.isolated:
+            from . import isolation
+
+            return isolation.call(self.backend, self.skill, isolation.HAS, (function,), {}, self.limits)
         try:
             return registry.resolve_function(self.backend, self.skill, function) is not None
         except registry.ImplementationBroken:
@@ -102,11 +117,13 @@ class Implementation:
     def __getattr__(self, function: str) -> Callable:
         if function.startswith("_"):
             raise AttributeError(function)
+        if self.isolated:
+            return self._isolated(function)
         fn = self.raw(function)
 
         def guarded(*args, **kwargs):
             before = _snapshot((args, kwargs))
-            with ReferenceGuard(self) as guard:
+            with ReferenceGuard(self) as guard, TimerGuard(self.name, function):
                 try:
                     output = fn(*args, **kwargs)
                 except NotImplementedError as exc:
@@ -118,6 +135,20 @@ class Implementation:
 
         guarded.__name__ = function
         return guarded
+
+    def _isolated(self, function: str) -> Callable:
+        from . import isolation
+
+        if function not in self.skill.functions and function not in self.skill.optional:
+            raise AttributeError(f"{function!r} is not part of the {self.skill.name} contract")
+
+        def in_worker(*args, **kwargs):
+            output = isolation.call(self.backend, self.skill, function, args, kwargs, self.limits)
+            self.calls.append(Call(function, _copy(args), _copy(kwargs), output))
+            return output
+
+        in_worker.__name__ = function
+        return in_worker
 
     # ------------------------------------------------------------------ diagnosis
     def likely_mistake(self) -> str | None:
@@ -196,6 +227,29 @@ class ReferenceGuard:
                 + ("" if self.impl.built_on_torch else " (declare BUILT_ON = 'torch' in a torch backend)")
             )
 
+
+class TimerGuard:
+    """Timing is the harness's: an implementation that replaces a clock in `time`
+    (to make itself look fast) is caught, and the clock is put back."""
+
+    CLOCKS = ("perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns", "time", "time_ns", "process_time", "process_time_ns")
+
+    def __init__(self, who: str, function: str):
+        self.who, self.function = who, function
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        changed = [name for name in self.CLOCKS if getattr(time, name) is not _ORIGINAL_CLOCKS[name]]
+        for name in changed:
+            setattr(time, name, _ORIGINAL_CLOCKS[name])
+        if changed and exc[0] is None:
+            raise ContractViolation(f"{self.who}'s {self.function} replaced time.{changed[0]}: timing is taken by the harness and may not be tampered with")
+        return False
+
+
+_ORIGINAL_CLOCKS = {name: getattr(time, name) for name in TimerGuard.CLOCKS}
 
 _OBJECTS: dict[int, Any] = {}
 

@@ -2,10 +2,9 @@
 
 import numpy as np
 
-from aigc_bench import native
 from aigc_bench.quantization import as_groups, check_group_size, validate_float
 
-from .quantize_int8 import _ptr, asymmetric_codes, dequantize_codes, symmetric_codes
+from .quantize_int8 import QUANT, _ptr, asymmetric_codes, dequantize_codes, symmetric_codes
 
 OFFSET = 8
 
@@ -19,7 +18,7 @@ def pack_int4(q):
     codes = np.ascontiguousarray(q, dtype=np.uint8)
     out = np.empty(q.shape[:-1] + (q.shape[-1] // 2,), np.uint8)
     if codes.size:
-        ffi, lib = native.load("quant")
+        ffi, lib = QUANT
         lib.quant_pack_int4(_ptr(ffi, codes, "unsigned char *"), codes.size, _ptr(ffi, out, "unsigned char *"))
     return out
 
@@ -31,7 +30,7 @@ def unpack_int4(packed):
     packed = np.ascontiguousarray(packed)
     out = np.empty(packed.shape[:-1] + (2 * packed.shape[-1],), np.uint8)
     if packed.size:
-        ffi, lib = native.load("quant")
+        ffi, lib = QUANT
         lib.quant_unpack_int4(_ptr(ffi, packed, "unsigned char *"), packed.size, _ptr(ffi, out, "unsigned char *"))
     return out
 

@@ -7,6 +7,7 @@ from aigc_bench import native
 from aigc_bench.quantization import as_groups, scale_rows
 
 QMAX = 127
+QUANT = native.load("quant")  # (ffi, lib), built at import: not inside a guarded call
 
 
 def _ptr(ffi, array, ctype):
@@ -15,7 +16,7 @@ def _ptr(ffi, array, ctype):
 
 def symmetric_codes(groups, qmax, scale=None):
     """groups [G, g] float32 -> (q [G, g] int32, scale [G] float32), in C."""
-    ffi, lib = native.load("quant")
+    ffi, lib = QUANT
     rows, g = groups.shape
     q = np.empty((rows, g), np.int32)
     per_group = np.empty(rows, np.float32) if scale is None else np.array(scale, np.float32)
@@ -24,7 +25,7 @@ def symmetric_codes(groups, qmax, scale=None):
 
 
 def asymmetric_codes(groups, levels):
-    ffi, lib = native.load("quant")
+    ffi, lib = QUANT
     rows, g = groups.shape
     q, scale, zero_point = np.empty((rows, g), np.int32), np.empty(rows, np.float32), np.empty(rows, np.int32)
     lib.quant_asymmetric(_ptr(ffi, groups, "float *"), rows, g, levels, _ptr(ffi, q, "int *"), _ptr(ffi, scale, "float *"), _ptr(ffi, zero_point, "int *"))
@@ -33,7 +34,7 @@ def asymmetric_codes(groups, levels):
 
 def dequantize_codes(codes, scale, zero_point):
     """(codes - zero_point) * scale for int8/uint8 codes [..., n], in C."""
-    ffi, lib = native.load("quant")
+    ffi, lib = QUANT
     codes = np.ascontiguousarray(codes)
     scales = scale_rows(codes.shape, scale)  # [rows, G]
     zp = ffi.NULL if zero_point is None else _ptr(ffi, scale_rows(codes.shape, zero_point, "zero_point", np.int32), "int *")

@@ -10,7 +10,9 @@ from aigc_bench import native
 from aigc_bench.quantization import scale_rows
 from impls.numpy.quantized_matmul import check_activations, check_int8_operands
 
-from .quantize_int8 import _ptr
+from .quantize_int8 import QUANT, _ptr
+
+INT8 = native.load("int8")  # the week 11 integer kernels
 
 
 def int8_matmul(a_q, w_q):
@@ -18,7 +20,7 @@ def int8_matmul(a_q, w_q):
     a, w = np.ascontiguousarray(a_q), np.ascontiguousarray(w_q)
     (m, k), n = a.shape, w.shape[0]
     out = np.empty((m, n), np.int32)
-    ffi, lib = native.load("int8")
+    ffi, lib = INT8
     status = lib.int8_gemm(_ptr(ffi, a, "signed char *"), k, _ptr(ffi, w, "signed char *"), k, _ptr(ffi, out, "int *"), n, m, n, k, 0)
     if status != 0:
         raise ValueError(f"native int8_gemm refused the operands (status {status}): values must lie in [-127, 127] and k <= 131072")
@@ -40,7 +42,7 @@ def matmul_w8a16(x, w_q, w_scale):
     scales = scale_rows(w_q.shape, w_scale)  # [n, G]
     (m, k), (n, groups) = x.shape, scales.shape
     out = np.empty((m, n), np.float32)
-    ffi, lib = native.load("quant")
+    ffi, lib = QUANT
     lib.quant_matmul_w8a16(_ptr(ffi, x, "float *"), _ptr(ffi, w_q, "signed char *"), _ptr(ffi, scales, "float *"), m, n, k, groups, _ptr(ffi, out, "float *"))
     return out
 
@@ -55,7 +57,7 @@ def matmul_w4a16(x, w_packed, w_scale, w_zero_point=None):
     groups = scales.shape[1]
     if (k // groups) % 2:
         raise ValueError(f"INT4 groups of {k // groups} are odd: two values share a byte")
-    ffi, lib = native.load("int8")
+    ffi, lib = INT8
     out = np.empty((x.shape[0], n), np.float32)
     for i, row in enumerate(x):  # int4_gemv: y = W_deq x for one token
         y = out[i]
