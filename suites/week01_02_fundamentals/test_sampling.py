@@ -200,8 +200,9 @@ def test_bad_input_is_a_clear_error(impl, logits, options):
     assert_raises_clearly(ValueError, impl.sampling_distribution, logits, **options, what=f"sampling_distribution with {options or 'these logits'}")
 
 
-def test_greedy_rejects_nan(impl):
-    assert_raises_clearly(ValueError, impl.greedy, np.array([0.0, np.nan]), what="greedy of NaN logits")
+@pytest.mark.parametrize("logits", [np.array([0.0, np.nan]), np.zeros((2, 0))], ids=["nan", "empty-vocabulary"])
+def test_greedy_rejects_bad_logits(impl, logits):
+    assert_raises_clearly(ValueError, impl.greedy, logits, what=f"greedy of logits {logits.tolist()} (shape {logits.shape})")
 
 
 @pytest.mark.parametrize("rng_arg,n", [(np.random.default_rng(0), 0), (None, 1), (7, 1)], ids=["n-0", "no-generator", "int-seed"])
