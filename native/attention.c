@@ -3,11 +3,11 @@
 // What it computes: see attention.h. Each query row is two passes over the keys
 // it may see (causal limit, padding mask):
 //   1. scores s_j = q . k_j / sqrt(d) (FMA dot products, 8 floats or 4 doubles a
-//      step, scalar tail for lengths that are not a multiple; float32 takes four
-//      keys at once), and their maximum;
+//      step, scalar tails for lengths that are not a multiple), and their maximum;
 //   2. p_j = exp(s_j - max) (float32: an 8-lane polynomial exp; float64: libm),
-//      their sum, and out = sum_j p_j v_j / sum (FMA over the value rows, float32
-//      four rows at once).
+//      their sum, and out = sum_j p_j v_j / sum (FMA over the value rows).
+// float32 takes the queries four at a time (a tile), so that every key and value
+// row read serves four queries; float64 goes one query at a time.
 // Subtracting the maximum keeps exp from overflowing at large scores; a query
 // with no visible key gets zeros.
 //
@@ -53,14 +53,6 @@ static inline float dot_f32(const float *a, const float *b, long n) {
     float s = hsum8(_mm256_add_ps(acc0, acc1));
     for (; i < n; i++) s += a[i] * b[i];  // tail
     return s;
-}
-
-static inline void axpy_f32(float alpha, const float *x, float *y, long n) {
-    __m256 a = _mm256_set1_ps(alpha);
-    long i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
-    for (; i < n; i++) y[i] += alpha * x[i];
 }
 
 static inline void scale_f32(float *y, float alpha, long n) {
@@ -124,55 +116,140 @@ static inline float exp_shift_sum_f32(float *s, long n, float shift) {
     return total;
 }
 
-// scores[j] = q . k_j * scale for j < n, four keys a step: q is loaded once for four
-// dot products and the four sums are reduced together.
-static inline void scores_f32(const float *q, const float *k, long n, long d, float scale, float *scores) {
-    long j = 0;
-    for (; j + 4 <= n; j += 4) {
-        const float *k0 = k + j * d, *k1 = k0 + d, *k2 = k1 + d, *k3 = k2 + d;
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-        long t = 0;
-        for (; t + 8 <= d; t += 8) {
-            const __m256 x = _mm256_loadu_ps(q + t);
-            s0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k0 + t), s0);
-            s1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k1 + t), s1);
-            s2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k2 + t), s2);
-            s3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k3 + t), s3);
-        }
-        // [s0, s1, s2, s3]: pairwise adds within each 128-bit half, then the halves
-        const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3));
-        float sums[4];
-        _mm_storeu_ps(sums, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
-        for (; t < d; t++) {  // tail
-            sums[0] += q[t] * k0[t];
-            sums[1] += q[t] * k1[t];
-            sums[2] += q[t] * k2[t];
-            sums[3] += q[t] * k3[t];
-        }
-        for (int u = 0; u < 4; u++) scores[j + u] = sums[u] * scale;
-    }
-    for (; j < n; j++) scores[j] = dot_f32(q, k + j * d, d) * scale;
+// The float32 kernel works on tiles of QT queries, so that each key and value row
+// loaded from memory serves QT queries (one query at a time streams all of K and V
+// per query, and is memory-bound once they leave L1/L2).
+#define QT 4
+
+// [a_0 . 1, a_1 . 1, a_2 . 1, a_3 . 1]: four horizontal sums at once
+static inline __m128 hsum8x4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-// out += sum_j p[j] v_j for j < n, four value rows a step (one load/store of out per four).
-static inline void weighted_sum_f32(const float *p, const float *v, long n, long dv, float *out) {
+// scores[r * ld + j] = q_r . k_j * scale for r < QT, j < n; two keys a step, each
+// chunk of a key loaded once for the QT queries (8 accumulators: QT x 2).
+static void tile_scores_f32(const float *const qs[QT], const float *k, long n, long d, float scale, float *scores, long ld) {
     long j = 0;
-    for (; j + 4 <= n; j += 4) {
-        const float *v0 = v + j * dv, *v1 = v0 + dv, *v2 = v1 + dv, *v3 = v2 + dv;
-        const __m256 p0 = _mm256_set1_ps(p[j]), p1 = _mm256_set1_ps(p[j + 1]);
-        const __m256 p2 = _mm256_set1_ps(p[j + 2]), p3 = _mm256_set1_ps(p[j + 3]);
+    for (; j + 2 <= n; j += 2) {
+        const float *k0 = k + j * d, *k1 = k0 + d;
+        __m256 a[QT][2];
+        for (int r = 0; r < QT; r++) a[r][0] = a[r][1] = _mm256_setzero_ps();
         long t = 0;
-        for (; t + 8 <= dv; t += 8) {
-            __m256 o = _mm256_loadu_ps(out + t);
-            o = _mm256_fmadd_ps(p0, _mm256_loadu_ps(v0 + t), o);
-            o = _mm256_fmadd_ps(p1, _mm256_loadu_ps(v1 + t), o);
-            o = _mm256_fmadd_ps(p2, _mm256_loadu_ps(v2 + t), o);
-            o = _mm256_fmadd_ps(p3, _mm256_loadu_ps(v3 + t), o);
-            _mm256_storeu_ps(out + t, o);
+        for (; t + 8 <= d; t += 8) {
+            const __m256 x0 = _mm256_loadu_ps(k0 + t), x1 = _mm256_loadu_ps(k1 + t);
+            for (int r = 0; r < QT; r++) {
+                const __m256 qr = _mm256_loadu_ps(qs[r] + t);
+                a[r][0] = _mm256_fmadd_ps(qr, x0, a[r][0]);
+                a[r][1] = _mm256_fmadd_ps(qr, x1, a[r][1]);
+            }
         }
-        for (; t < dv; t++) out[t] += p[j] * v0[t] + p[j + 1] * v1[t] + p[j + 2] * v2[t] + p[j + 3] * v3[t];
+        float s0[QT], s1[QT];
+        _mm_storeu_ps(s0, hsum8x4(a[0][0], a[1][0], a[2][0], a[3][0]));
+        _mm_storeu_ps(s1, hsum8x4(a[0][1], a[1][1], a[2][1], a[3][1]));
+        for (; t < d; t++)  // tail
+            for (int r = 0; r < QT; r++) {
+                s0[r] += qs[r][t] * k0[t];
+                s1[r] += qs[r][t] * k1[t];
+            }
+        for (int r = 0; r < QT; r++) {
+            scores[r * ld + j] = s0[r] * scale;
+            scores[r * ld + j + 1] = s1[r] * scale;
+        }
     }
-    for (; j < n; j++) axpy_f32(p[j], v + j * dv, out, dv);
+    for (; j < n; j++)  // an odd last key
+        for (int r = 0; r < QT; r++) scores[r * ld + j] = dot_f32(qs[r], k + j * d, d) * scale;
+}
+
+// out[r * dv + c] = sum_{j < n} p[r * ld + j] v[j * dv + c] for r < QT: columns in panels
+// of 16 (8 accumulators: QT x 2), every value row loaded once for the QT queries.
+static void tile_weighted_sum_f32(const float *p, long ld, const float *v, long n, long dv, float *out) {
+    long c = 0;
+    for (; c + 16 <= dv; c += 16) {
+        __m256 a[QT][2];
+        for (int r = 0; r < QT; r++) a[r][0] = a[r][1] = _mm256_setzero_ps();
+        for (long j = 0; j < n; j++) {
+            const __m256 v0 = _mm256_loadu_ps(v + j * dv + c), v1 = _mm256_loadu_ps(v + j * dv + c + 8);
+            for (int r = 0; r < QT; r++) {
+                const __m256 pr = _mm256_broadcast_ss(p + r * ld + j);
+                a[r][0] = _mm256_fmadd_ps(pr, v0, a[r][0]);
+                a[r][1] = _mm256_fmadd_ps(pr, v1, a[r][1]);
+            }
+        }
+        for (int r = 0; r < QT; r++) {
+            _mm256_storeu_ps(out + r * dv + c, a[r][0]);
+            _mm256_storeu_ps(out + r * dv + c + 8, a[r][1]);
+        }
+    }
+    for (; c + 8 <= dv; c += 8) {
+        __m256 a[QT];
+        for (int r = 0; r < QT; r++) a[r] = _mm256_setzero_ps();
+        for (long j = 0; j < n; j++) {
+            const __m256 v0 = _mm256_loadu_ps(v + j * dv + c);
+            for (int r = 0; r < QT; r++) a[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(p + r * ld + j), v0, a[r]);
+        }
+        for (int r = 0; r < QT; r++) _mm256_storeu_ps(out + r * dv + c, a[r]);
+    }
+    for (; c < dv; c++)  // tail columns
+        for (int r = 0; r < QT; r++) {
+            float s = 0;
+            for (long j = 0; j < n; j++) s += p[r * ld + j] * v[j * dv + c];
+            out[r * dv + c] = s;
+        }
+}
+
+int attention_f32(const float *q, const float *k, const float *v, const unsigned char *allowed, float *out,
+                  long batch, long lq, long lk, long d, long dv, int causal) {
+    float *scores = malloc(sizeof(float) * (size_t)(QT * (lk > 0 ? lk : 1)));  // [QT, lk]: p after the softmax
+    float *tile = malloc(sizeof(float) * (size_t)(QT * (dv > 0 ? dv : 1)));    // [QT, dv]
+    if (!scores || !tile) {
+        free(scores);
+        free(tile);
+        return -1;
+    }
+    const float scale = (float)(d > 0 ? 1.0 / sqrt((double)d) : 1.0);
+    for (long b = 0; b < batch; b++) {
+        const float *kb = k + b * lk * d, *vb = v + b * lk * dv;
+        for (long i0 = 0; i0 < lq; i0 += QT) {
+            const long rows = lq - i0 < QT ? lq - i0 : QT;  // a short last tile repeats its last query
+            const float *qs[QT];
+            long seen[QT], n = 0;
+            for (int r = 0; r < QT; r++) {
+                const long i = i0 + (r < rows ? r : rows - 1);
+                qs[r] = q + (b * lq + i) * d;
+                // causal: query i sees keys j <= i + (lk - lq), i.e. the first seen[r] keys
+                seen[r] = causal ? i + lk - lq + 1 : lk;
+                seen[r] = seen[r] < 0 ? 0 : (seen[r] > lk ? lk : seen[r]);
+                n = seen[r] > n ? seen[r] : n;
+            }
+            tile_scores_f32(qs, kb, n, d, scale, scores, lk);
+            float inv_total[QT];
+            for (int r = 0; r < QT; r++) {
+                float *row = scores + r * lk;
+                const unsigned char *ok = allowed ? allowed + (b * lq + i0 + (r < rows ? r : rows - 1)) * lk : NULL;
+                for (long j = seen[r]; j < n; j++) row[j] = -INFINITY;  // beyond this query's causal limit
+                if (ok)
+                    for (long j = 0; j < seen[r]; j++)
+                        if (!ok[j]) row[j] = -INFINITY;  // masked: exp gives 0
+                const float best = max_f32(row, n);
+                if (best == -INFINITY) {  // no visible key: zeros
+                    memset(row, 0, sizeof(float) * (size_t)n);
+                    inv_total[r] = 0;
+                } else {
+                    inv_total[r] = 1 / exp_shift_sum_f32(row, n, best);
+                }
+            }
+            tile_weighted_sum_f32(scores, lk, vb, n, dv, tile);
+            for (int r = 0; r < rows; r++) {
+                float *o = out + (b * lq + i0 + r) * dv;
+                memcpy(o, tile + r * dv, sizeof(float) * (size_t)dv);
+                scale_f32(o, inv_total[r], dv);
+            }
+        }
+    }
+    free(scores);
+    free(tile);
+    return 0;
 }
 
 // ---------------------------------------------------------------- float64 primitives
@@ -237,9 +314,10 @@ static inline void weighted_sum_f64(const double *p, const double *v, long n, lo
         if (p[j] != 0) axpy_f64(p[j], v + j * dv, out, dv);
 }
 
-// ---------------------------------------------------------------- kernels, once per type
+// ---------------------------------------------------------------- float64 attention, softmax for both types
 
-// The loops are the same for float and double; only the primitives differ.
+// One query at a time (float64 is for accuracy, not speed). The softmax loops are the
+// same for float and double; only the primitives differ.
 #define DEFINE_ATTENTION(T, SUFFIX)                                                                 \
     int attention_##SUFFIX(const T *q, const T *k, const T *v, const unsigned char *allowed, T *out, \
                            long batch, long lq, long lk, long d, long dv, int causal) {             \
@@ -289,7 +367,6 @@ static inline void weighted_sum_f64(const double *p, const double *v, long n, lo
         }                                                                                           \
     }
 
-DEFINE_ATTENTION(float, f32)
 DEFINE_ATTENTION(double, f64)
 DEFINE_SOFTMAX(float, f32)
 DEFINE_SOFTMAX(double, f64)
