@@ -181,23 +181,30 @@ AVX2 static float int4_row_avx2(const unsigned char *w, const float *scales, con
     const __m128i low4 = _mm_set1_epi8(0x0F), bias = _mm_set1_epi8(8);
     __m256 total = _mm256_setzero_ps();
     float total_tail = 0.0f;
-    for (long g0 = 0; g0 < k; g0 += group) {
-        __m256 part = _mm256_setzero_ps();
-        long j = g0;
-        for (; j + 32 <= g0 + group; j += 32) {
-            __m128i bytes = _mm_loadu_si128((const __m128i *)(w + j / 2));
+    const long full = group - group % 32;  // the part of each group the vector loop covers
+    // walk groups with incrementing indices: a 64-bit division per group (g0 / group) costs
+    // tens of cycles, as much as the 32 multiply-adds of a small group
+    for (long g = 0, g0 = 0; g0 < k; g++, g0 += group) {
+        // four accumulators: one FMA chain would wait on its own latency every step
+        __m256 p0 = _mm256_setzero_ps(), p1 = _mm256_setzero_ps(), p2 = _mm256_setzero_ps(), p3 = _mm256_setzero_ps();
+        const unsigned char *bytes_at = w + (g0 >> 1);
+        const float *xg = x + g0;
+        for (long j = 0; j < full; j += 32, bytes_at += 16) {
+            __m128i bytes = _mm_loadu_si128((const __m128i *)bytes_at);
             __m128i lo = _mm_sub_epi8(_mm_and_si128(bytes, low4), bias);                     // even elements
             __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), low4), bias);  // odd elements
             __m128i first = _mm_unpacklo_epi8(lo, hi), second = _mm_unpackhi_epi8(lo, hi);   // back in order
-            part = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(first)), _mm256_loadu_ps(x + j), part);
-            part = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(first, 8))), _mm256_loadu_ps(x + j + 8), part);
-            part = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(second)), _mm256_loadu_ps(x + j + 16), part);
-            part = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(second, 8))), _mm256_loadu_ps(x + j + 24), part);
+            p0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(first)), _mm256_loadu_ps(xg + j), p0);
+            p1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(first, 8))), _mm256_loadu_ps(xg + j + 8), p1);
+            p2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(second)), _mm256_loadu_ps(xg + j + 16), p2);
+            p3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(second, 8))), _mm256_loadu_ps(xg + j + 24), p3);
         }
-        float scale = scales[g0 / group];
-        total = _mm256_fmadd_ps(_mm256_set1_ps(scale), part, total);
-        if (j < g0 + group)  // a group that is not a multiple of 32 ends with a scalar piece
-            total_tail += scale * int4_row_scalar(w + j / 2, &(float){1.0f}, x + j, g0 + group - j, g0 + group - j);
+        __m256 part = _mm256_add_ps(_mm256_add_ps(p0, p1), _mm256_add_ps(p2, p3));
+        total = _mm256_fmadd_ps(_mm256_set1_ps(scales[g]), part, total);
+        if (full < group) {  // a group that is not a multiple of 32 ends with a scalar piece
+            float one = 1.0f;
+            total_tail += scales[g] * int4_row_scalar(bytes_at, &one, xg + full, group - full, group - full);
+        }
     }
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(total), _mm256_extractf128_ps(total, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
