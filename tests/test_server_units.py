@@ -111,3 +111,11 @@ def test_server_tokenizer_agrees_with_transformers():
         ids = rng.integers(0, theirs.vocab_size, size=int(rng.integers(1, 16))).tolist()
         assert ours.decode(ids) == theirs.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False), ids
     assert ours.vocab_size == theirs.vocab_size and ours.convert_ids_to_tokens([100, 2000]) == theirs.convert_ids_to_tokens([100, 2000])
+
+
+@pytest.mark.parametrize("args, message", [(["--model", "/no/such/dir"], "no such directory"), (["--max-batch", "0"], "--max-batch"), (["--port", "70000"], "TCP port")])
+def test_serve_rejects_bad_arguments(args, message, capsys):
+    from aigc_bench.cli import main
+
+    assert main(["serve", *args]) == 2
+    assert message in capsys.readouterr().err
