@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from aigc_bench.checks import fail
+from aigc_bench.contract import PROJECT_ROOT
 from aigc_bench.quantization import plot_precision_vs_compression
 from impls.numpy import quant_error as reference_error
 from impls.numpy import quantize_int4 as reference4
@@ -123,14 +124,18 @@ def _bits_per_weight(state, names, bits, groups, zero_point_bits):
     return reference_error.compression_ratio(n_weights, bits, n_scales, 32, zero_point_bits)
 
 
-def quantization_report(evaluation: R.MiniLMEvaluation) -> dict:
+DEFAULT_SCHEMES = ("int8_row", "int4_g32", "int4_g128")  # the default run's subset; --slow runs all
+
+
+def quantization_report(evaluation: R.MiniLMEvaluation, schemes=tuple(SCHEMES)) -> dict:
     """Every scheme on MiniLM (reference quantizer) plus the torch peer: per-layer SQNR,
     mean cosine, recall@10 and bits per weight."""
     from aigc_bench.quantization import linear_weights
 
     names = linear_weights(evaluation.state)
     points, layers = [], {}
-    for name, (round_trip, bits, groups, zp_bits) in SCHEMES.items():
+    for name in schemes:
+        round_trip, bits, groups, zp_bits = SCHEMES[name]
         new, table = R.quantize_layers(evaluation.state, round_trip)
         result = evaluation.evaluate(new)
         bpw, ratio = _bits_per_weight(evaluation.state, names, bits, groups, zp_bits)
@@ -154,14 +159,14 @@ def quantization_report(evaluation: R.MiniLMEvaluation) -> dict:
     }
 
 
-def _report_and_check(evaluation, run_record, record_metric, plot_name):
-    report = quantization_report(evaluation)
+def _report_and_check(evaluation, run_record, record_metric, plot_name, schemes=tuple(SCHEMES)):
+    report = quantization_report(evaluation, schemes)
     run_record.add_section("quantization", report)
     for p in report["points"]:
         for key in ("mean_cosine", "recall_at_10_change"):
             record_metric(f"minilm_{p['method']}_{key}", p[key], "", "higher")
-    plot_precision_vs_compression(report["points"], f"reports/{plot_name}_cosine.png", metric="mean_cosine")
-    plot_precision_vs_compression([p for p in report["points"] if "mean_layer_sqnr_db" in p], f"reports/{plot_name}_sqnr.png", metric="mean_layer_sqnr_db")
+    plot_precision_vs_compression(report["points"], PROJECT_ROOT / "reports" / f"{plot_name}_cosine.png", metric="mean_cosine")
+    plot_precision_vs_compression([p for p in report["points"] if "mean_layer_sqnr_db" in p], PROJECT_ROOT / "reports" / f"{plot_name}_sqnr.png", metric="mean_layer_sqnr_db")
     by_name = {p["method"]: p for p in report["points"]}
     int8 = by_name["int8_row"]
     if int8["mean_cosine"] < MIN_MEAN_COSINE_INT8_CHANNEL or int8["recall_at_10_change"] < -0.02:
@@ -173,8 +178,8 @@ def _report_and_check(evaluation, run_record, record_metric, plot_name):
 
 @pytest.mark.skill("quant_error")
 def test_minilm_quantization_report(minilm_report_subset, run_record, record_metric):
-    """Default run: 100 code-search pairs, documents cut to 128 tokens."""
-    _report_and_check(minilm_report_subset, run_record, record_metric, "quantization_minilm_subset")
+    """Default run: 100 code-search pairs, documents cut to 128 tokens, three schemes and the peer."""
+    _report_and_check(minilm_report_subset, run_record, record_metric, "quantization_minilm_subset", DEFAULT_SCHEMES)
 
 
 @pytest.fixture(scope="module")
@@ -191,5 +196,5 @@ def minilm_report_subset():
 @pytest.mark.slow
 @pytest.mark.skill("quant_error")
 def test_minilm_quantization_report_full(run_record, record_metric):
-    """--slow: every code-search pair (about 1250), documents up to 256 tokens."""
+    """--slow: every code-search pair (about 1250), documents up to 256 tokens, every scheme."""
     _report_and_check(R.MiniLMEvaluation(n_pairs=None), run_record, record_metric, "quantization_minilm")
