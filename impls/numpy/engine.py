@@ -261,11 +261,12 @@ class Model:
         return np.concatenate([np.arange(p, p + n) for p, n in zip(positions, lengths)])
 
     def _attend(self, q, k, v):
+        causal = q.shape[-2] > 1  # one decoded token sees every cached key: no mask to build
         if self.attention == "flash":
             from .flash_attention import flash_attention
 
-            return flash_attention(q, k, v, causal=True)
-        return scaled_dot_product_attention(q, k, v, causal=True)  # [H, T, D]
+            return flash_attention(q, k, v, causal=causal)
+        return scaled_dot_product_attention(q, k, v, causal=causal)  # [H, T, D]
 
     def logits(self, tokens):
         """Full recomputation of one sequence without reuse: logits [T, vocab]."""

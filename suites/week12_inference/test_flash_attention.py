@@ -64,6 +64,8 @@ def peak_bytes(fn, *args, **kwargs):
 
 
 def test_never_materialises_the_score_matrix(impl, rng, record_metric):
+    """tracemalloc sees NumPy's allocations (a compiled kernel's own scratch memory,
+    e.g. Numba's, is invisible to it: those are tiled by construction)."""
     n, d = 1024, 32
     q, k, v = (rng.standard_normal((1, n, d)).astype(np.float32) for _ in range(3))
     flash = impl.raw("flash_attention")
