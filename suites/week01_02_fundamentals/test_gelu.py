@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_close, assert_raises_clearly
 
-from .references import torch_reference, torch_single_thread
+from .references import torch_reference
 
 SKILL = "gelu"
 
@@ -44,27 +44,3 @@ def test_gelu_large_inputs_do_not_overflow(impl, approximate):
 def test_unknown_approximation_is_a_clear_error(impl):
     assert_raises_clearly(ValueError, impl.gelu, np.zeros(3, np.float32), approximate="fast", what="gelu(approximate='fast')")
 
-
-# --------------------------------------------------------------------------- benchmarks
-
-BENCH_SHAPE = (512, 3072)  # GPT-2 small's MLP hidden activation for 512 tokens, float32
-
-
-@pytest.mark.bench
-@pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_bench_gelu(impl, approximate, benchmark):
-    x = np.random.default_rng(0).standard_normal(BENCH_SHAPE).astype(np.float32)
-    assert_close(impl.gelu(x, approximate=approximate), *gelu_reference(x, approximate), inputs=(x,), what="gelu before timing")
-    benchmark.group = f"gelu approximate={approximate} float32 {BENCH_SHAPE}"
-    benchmark(impl.raw("gelu"), x, approximate)
-
-
-@pytest.mark.bench
-@pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_bench_gelu_torch_peer(approximate, benchmark):
-    import torch
-
-    x = torch.from_numpy(np.random.default_rng(0).standard_normal(BENCH_SHAPE).astype(np.float32))
-    benchmark.group = f"gelu approximate={approximate} float32 {BENCH_SHAPE}"
-    with torch_single_thread():
-        benchmark(F.gelu, x, approximate=approximate)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_close, assert_raises_clearly
 
-from .references import torch_reference, torch_single_thread
+from .references import torch_reference
 
 SKILL = "norms"
 
@@ -97,40 +97,3 @@ def test_weight_of_wrong_shape_is_a_clear_error(impl, function):
     x = np.ones((2, 8), np.float32)
     assert_raises_clearly(ValueError, getattr(impl, function), x, np.ones(7, np.float32), what=f"{function} with weight of shape (7,) for d=8")
 
-
-# --------------------------------------------------------------------------- benchmarks
-
-BENCH_SHAPE = (512, 768)  # one GPT-2 small activation: 512 tokens x 768 features, float32
-
-
-def bench_inputs():
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(BENCH_SHAPE).astype(np.float32)
-    weight, bias = (rng.standard_normal(BENCH_SHAPE[-1]).astype(np.float32) for _ in range(2))
-    return x, weight, bias
-
-
-@pytest.mark.bench
-@pytest.mark.parametrize("function", ["layer_norm", "rms_norm"])
-def test_bench_norm(impl, function, benchmark):
-    x, weight, bias = bench_inputs()
-    args = (x, weight, bias) if function == "layer_norm" else (x, weight)
-    reference = layer_norm_reference(x, weight, bias, 1e-5) if function == "layer_norm" else rms_norm_reference(x, weight, 1e-6)
-    assert_close(getattr(impl, function)(*args), *reference, inputs=(x,), what=f"{function} before timing")
-    benchmark.group = f"{function} float32 {BENCH_SHAPE}"
-    benchmark(impl.raw(function), *args)
-
-
-@pytest.mark.bench
-@pytest.mark.parametrize("function", ["layer_norm", "rms_norm"])
-def test_bench_norm_torch_peer(function, benchmark):
-    import torch
-
-    x, weight, bias = (torch.from_numpy(a) for a in bench_inputs())
-    benchmark.group = f"{function} float32 {BENCH_SHAPE}"
-    d = (BENCH_SHAPE[-1],)
-    with torch_single_thread():
-        if function == "layer_norm":
-            benchmark(F.layer_norm, x, d, weight, bias, 1e-5)
-        else:
-            benchmark(F.rms_norm, x, d, weight, 1e-6)

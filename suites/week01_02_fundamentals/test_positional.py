@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_close, assert_raises_clearly, fail
 
-from .references import rope_reference, sinusoidal64, torch_single_thread
+from .references import rope_reference, sinusoidal64
 
 SKILL = "positional"
 
@@ -135,36 +135,3 @@ def test_rope_score_depends_only_on_relative_position(impl, half, seed, m, n, sh
 def test_rope_rejects_bad_shapes(impl, shape, positions):
     assert_raises_clearly(ValueError, impl.apply_rope, np.zeros(shape), positions, what=f"apply_rope of x {shape} with positions {None if positions is None else positions.shape}")
 
-
-# --------------------------------------------------------------------------- benchmarks
-
-BENCH_SHAPE = (12, 512, 64)  # GPT-2 small's queries: 12 heads x 512 tokens x head_dim 64, float32
-
-
-@pytest.mark.bench
-def test_bench_rope(impl, benchmark):
-    x = np.random.default_rng(0).standard_normal(BENCH_SHAPE).astype(np.float32)
-    check_rope(impl, x, None)  # validate before timing
-    benchmark.group = f"RoPE float32 {BENCH_SHAPE}"
-    benchmark(impl.raw("apply_rope"), x)
-
-
-@pytest.mark.bench
-def test_bench_rope_hf_peer(benchmark):
-    """HF Llama's rotary embedding (cos/sin) and its rotation (rotate_half) on the same queries."""
-    import torch
-    from transformers import LlamaConfig
-    from transformers.models.llama import modeling_llama
-
-    heads, length, dim = BENCH_SHAPE
-    q = torch.from_numpy(np.random.default_rng(0).standard_normal((1,) + BENCH_SHAPE).astype(np.float32))
-    rotary = modeling_llama.LlamaRotaryEmbedding(LlamaConfig(hidden_size=heads * dim, num_attention_heads=heads, head_dim=dim))
-    positions = torch.arange(length)[None]
-
-    def hf_rope():  # apply_rotary_pos_emb's formula for q alone (it would rotate q and k)
-        cos, sin = (t.unsqueeze(1) for t in rotary(q, positions))
-        return q * cos + modeling_llama.rotate_half(q) * sin
-
-    benchmark.group = f"RoPE float32 {BENCH_SHAPE}"
-    with torch_single_thread():
-        benchmark(hf_rope)
