@@ -161,13 +161,16 @@ static void tile_scores_f32(const float *const qs[QT], const float *k, long n, l
         for (int r = 0; r < QT; r++) scores[r * ld + j] = dot_f32(qs[r], k + j * d, d) * scale;
 }
 
-// out[r * dv + c] = sum_{j < n} p[r * ld + j] v[j * dv + c] for r < QT: columns in panels
-// of 16 (8 accumulators: QT x 2), every value row loaded once for the QT queries.
+// out[r * dv + c] += sum_{j < n} p[r * ld + j] v[j * dv + c] for r < QT: columns in
+// panels of 16 (8 accumulators: QT x 2), every value row loaded once for the QT queries.
 static void tile_weighted_sum_f32(const float *p, long ld, const float *v, long n, long dv, float *out) {
     long c = 0;
     for (; c + 16 <= dv; c += 16) {
         __m256 a[QT][2];
-        for (int r = 0; r < QT; r++) a[r][0] = a[r][1] = _mm256_setzero_ps();
+        for (int r = 0; r < QT; r++) {
+            a[r][0] = _mm256_loadu_ps(out + r * dv + c);
+            a[r][1] = _mm256_loadu_ps(out + r * dv + c + 8);
+        }
         for (long j = 0; j < n; j++) {
             const __m256 v0 = _mm256_loadu_ps(v + j * dv + c), v1 = _mm256_loadu_ps(v + j * dv + c + 8);
             for (int r = 0; r < QT; r++) {
@@ -183,7 +186,7 @@ static void tile_weighted_sum_f32(const float *p, long ld, const float *v, long 
     }
     for (; c + 8 <= dv; c += 8) {
         __m256 a[QT];
-        for (int r = 0; r < QT; r++) a[r] = _mm256_setzero_ps();
+        for (int r = 0; r < QT; r++) a[r] = _mm256_loadu_ps(out + r * dv + c);
         for (long j = 0; j < n; j++) {
             const __m256 v0 = _mm256_loadu_ps(v + j * dv + c);
             for (int r = 0; r < QT; r++) a[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(p + r * ld + j), v0, a[r]);
@@ -191,64 +194,90 @@ static void tile_weighted_sum_f32(const float *p, long ld, const float *v, long 
         for (int r = 0; r < QT; r++) _mm256_storeu_ps(out + r * dv + c, a[r]);
     }
     for (; c < dv; c++)  // tail columns
-        for (int r = 0; r < QT; r++) {
-            float s = 0;
-            for (long j = 0; j < n; j++) s += p[r * ld + j] * v[j * dv + c];
-            out[r * dv + c] = s;
-        }
+        for (int r = 0; r < QT; r++)
+            for (long j = 0; j < n; j++) out[r * dv + c] += p[r * ld + j] * v[j * dv + c];
 }
+
+// Queries in blocks of QB and keys in blocks of KB (a KB-key block of K and V, 32 KiB
+// at d = 64, stays in L1 while the QB queries use it, four at a time). The softmax is
+// online (flash attention): each query keeps its running maximum m, its running sum
+// l and its unnormalised output; a larger maximum in a later key block rescales the
+// sum and the output by exp(m_old - m_new).
+#define QB 32
+#define KB 64
 
 int attention_f32(const float *q, const float *k, const float *v, const unsigned char *allowed, float *out,
                   long batch, long lq, long lk, long d, long dv, int causal) {
-    float *scores = malloc(sizeof(float) * (size_t)(QT * (lk > 0 ? lk : 1)));  // [QT, lk]: p after the softmax
-    float *tile = malloc(sizeof(float) * (size_t)(QT * (dv > 0 ? dv : 1)));    // [QT, dv]
-    if (!scores || !tile) {
-        free(scores);
-        free(tile);
-        return -1;
-    }
+    float *acc = malloc(sizeof(float) * (size_t)(QB * (dv > 0 ? dv : 1)));  // [QB, dv] unnormalised outputs
+    if (!acc) return -1;
+    float p[QT * KB];  // one tile's scores, then probabilities [QT, KB]
+    float m[QB], l[QB];
+    long seen[QB];
     const float scale = (float)(d > 0 ? 1.0 / sqrt((double)d) : 1.0);
     for (long b = 0; b < batch; b++) {
         const float *kb = k + b * lk * d, *vb = v + b * lk * dv;
-        for (long i0 = 0; i0 < lq; i0 += QT) {
-            const long rows = lq - i0 < QT ? lq - i0 : QT;  // a short last tile repeats its last query
-            const float *qs[QT];
-            long seen[QT], n = 0;
-            for (int r = 0; r < QT; r++) {
-                const long i = i0 + (r < rows ? r : rows - 1);
-                qs[r] = q + (b * lq + i) * d;
+        for (long i0 = 0; i0 < lq; i0 += QB) {
+            const long nq = lq - i0 < QB ? lq - i0 : QB;
+            long block_seen = 0;
+            for (long r = 0; r < nq; r++) {
                 // causal: query i sees keys j <= i + (lk - lq), i.e. the first seen[r] keys
-                seen[r] = causal ? i + lk - lq + 1 : lk;
-                seen[r] = seen[r] < 0 ? 0 : (seen[r] > lk ? lk : seen[r]);
-                n = seen[r] > n ? seen[r] : n;
+                const long s_r = causal ? i0 + r + lk - lq + 1 : lk;
+                seen[r] = s_r < 0 ? 0 : (s_r > lk ? lk : s_r);
+                block_seen = seen[r] > block_seen ? seen[r] : block_seen;
+                m[r] = -INFINITY;
+                l[r] = 0;
             }
-            tile_scores_f32(qs, kb, n, d, scale, scores, lk);
-            float inv_total[QT];
-            for (int r = 0; r < QT; r++) {
-                float *row = scores + r * lk;
-                const unsigned char *ok = allowed ? allowed + (b * lq + i0 + (r < rows ? r : rows - 1)) * lk : NULL;
-                for (long j = seen[r]; j < n; j++) row[j] = -INFINITY;  // beyond this query's causal limit
-                if (ok)
-                    for (long j = 0; j < seen[r]; j++)
-                        if (!ok[j]) row[j] = -INFINITY;  // masked: exp gives 0
-                const float best = max_f32(row, n);
-                if (best == -INFINITY) {  // no visible key: zeros
-                    memset(row, 0, sizeof(float) * (size_t)n);
-                    inv_total[r] = 0;
-                } else {
-                    inv_total[r] = 1 / exp_shift_sum_f32(row, n, best);
+            memset(acc, 0, sizeof(float) * (size_t)(QB * dv));
+            for (long j0 = 0; j0 < block_seen; j0 += KB) {
+                for (long t0 = 0; t0 < nq; t0 += QT) {
+                    const long rows = nq - t0 < QT ? nq - t0 : QT;  // a short last tile repeats its last query
+                    const float *qs[QT];
+                    long tile_seen = 0;
+                    for (int r = 0; r < QT; r++) {
+                        const long rr = t0 + (r < rows ? r : rows - 1);
+                        qs[r] = q + (b * lq + i0 + rr) * d;
+                        tile_seen = seen[rr] > tile_seen ? seen[rr] : tile_seen;
+                    }
+                    const long nk = (tile_seen < j0 + KB ? tile_seen : j0 + KB) - j0;  // keys of this block
+                    if (nk <= 0) continue;  // the whole tile is causally before this block
+                    tile_scores_f32(qs, kb + j0 * d, nk, d, scale, p, KB);
+                    for (int r = 0; r < QT; r++) {
+                        float *row = p + r * KB;
+                        if (r >= rows) {  // padding row of a short tile: contributes nothing
+                            memset(row, 0, sizeof(float) * (size_t)nk);
+                            continue;
+                        }
+                        const long rr = t0 + r;
+                        const unsigned char *ok = allowed ? allowed + (b * lq + i0 + rr) * lk + j0 : NULL;
+                        for (long j = seen[rr] - j0 < 0 ? 0 : seen[rr] - j0; j < nk; j++) row[j] = -INFINITY;
+                        if (ok)
+                            for (long j = 0; j < nk; j++)
+                                if (!ok[j]) row[j] = -INFINITY;  // masked: exp gives 0
+                        const float block_max = max_f32(row, nk);
+                        const float new_max = block_max > m[rr] ? block_max : m[rr];
+                        if (new_max == -INFINITY) {  // nothing visible yet
+                            memset(row, 0, sizeof(float) * (size_t)nk);
+                            continue;
+                        }
+                        if (new_max > m[rr]) {  // rescale what was summed under the old maximum
+                            const float correction = expf(m[rr] - new_max);  // 0 when m was -inf
+                            l[rr] *= correction;
+                            scale_f32(acc + rr * dv, correction, dv);
+                            m[rr] = new_max;
+                        }
+                        l[rr] += exp_shift_sum_f32(row, nk, new_max);
+                    }
+                    tile_weighted_sum_f32(p, KB, vb + j0 * dv, nk, dv, acc + t0 * dv);
                 }
             }
-            tile_weighted_sum_f32(scores, lk, vb, n, dv, tile);
-            for (int r = 0; r < rows; r++) {
+            for (long r = 0; r < nq; r++) {
                 float *o = out + (b * lq + i0 + r) * dv;
-                memcpy(o, tile + r * dv, sizeof(float) * (size_t)dv);
-                scale_f32(o, inv_total[r], dv);
+                memcpy(o, acc + r * dv, sizeof(float) * (size_t)dv);
+                scale_f32(o, l[r] > 0 ? 1 / l[r] : 0, dv);  // a query with no visible key: zeros
             }
         }
     }
-    free(scores);
-    free(tile);
+    free(acc);
     return 0;
 }
 
