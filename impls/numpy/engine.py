@@ -20,9 +20,9 @@ own KV cache. Requests join and leave between steps.
 Quantized weights: per-output-channel symmetric INT8 and group-wise (32)
 symmetric INT4, made by the quantization skill's reference quantizers
 (impls/numpy/quantize_int8.py, quantize_int4.py).
-Decode-sized products with quantized weights run in the week 9-11 native kernels
-(native/quant.c's W8A16 matmul, native/int8.c's INT4 GEMV), which read the compact
-weights directly; prefill, and machines where they cannot be built, dequantize
+Decode-sized products with quantized weights run in native kernels that read
+the compact weights directly (INT8: native/engine.c; INT4: the week 11 INT4 GEMV
+in native/int8.c); prefill, and machines where they cannot be built, dequantize
 and use BLAS.
 """
 
@@ -129,13 +129,13 @@ class Int8Linear:
 
     def __call__(self, x):
         x = np.ascontiguousarray(x, dtype=np.float32)
-        quant = _kernels("quant")
-        if quant is None or x.shape[0] > NATIVE_MAX_ROWS:
+        kernels = _kernels("engine")
+        if kernels is None or x.shape[0] > NATIVE_MAX_ROWS:
             return x @ self.dequantized() + self.bias
-        ffi, lib = quant  # native/quant.c (the quantization skill's W8A16 kernel)
+        ffi, lib = kernels  # native/engine.c: 4 weight rows per pass, each byte read once per step
         (m, k), n = x.shape, self.q.shape[0]
         y = np.empty((m, n), np.float32)
-        lib.quant_matmul_w8a16(_pointer(ffi, x, "float *"), _pointer(ffi, self.q, "signed char *"), _pointer(ffi, self.scale, "float *"), m, n, k, 1, _pointer(ffi, y, "float *"))
+        lib.engine_w8a16(_pointer(ffi, x, "float *"), m, k, _pointer(ffi, self.q, "signed char *"), _pointer(ffi, self.scale, "float *"), n, _pointer(ffi, y, "float *"))
         return y + self.bias
 
 
