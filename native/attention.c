@@ -1,13 +1,17 @@
 // Scaled dot-product attention and softmax with AVX2/FMA intrinsics.
 //
-// What it computes: see attention.h. Each query row is two passes over the keys
-// it may see (causal limit, padding mask):
-//   1. scores s_j = q . k_j / sqrt(d) (FMA dot products, 8 floats or 4 doubles a
-//      step, scalar tails for lengths that are not a multiple), and their maximum;
-//   2. p_j = exp(s_j - max) (float32: an 8-lane polynomial exp; float64: libm),
-//      their sum, and out = sum_j p_j v_j / sum (FMA over the value rows).
-// float32 takes the queries four at a time (a tile), so that every key and value
-// row read serves four queries; float64 goes one query at a time.
+// What it computes: see attention.h. For each query, over the keys it may see
+// (causal limit, padding mask):
+//   scores s_j = q . k_j / sqrt(d) (FMA dot products, 8 floats or 4 doubles a
+//   step, scalar tails for lengths that are not a multiple), p_j = exp(s_j - max),
+//   out = sum_j p_j v_j / sum_j p_j (FMA over the value rows).
+// float64: two passes over the keys, one query at a time (accuracy, not speed).
+// float32: flash attention. Queries in blocks of 32 (worked four at a time, so
+// that each key and value row loaded serves four queries), keys in blocks of 64
+// (small enough to stay in L1 while the 32 queries use them), and an online
+// softmax: a running maximum, a running sum and an unnormalised output per query,
+// rescaled by exp(old max - new max) when a later key block raises the maximum.
+// exp is an 8-lane polynomial (exp8).
 // Subtracting the maximum keeps exp from overflowing at large scores; a query
 // with no visible key gets zeros.
 //
