@@ -178,30 +178,44 @@ def function_of(chunk: Chunk, functions: list[tuple[int, int, str]]) -> str:
     return f"{chunk.path}::{best}" if best else f"{chunk.path}:{chunk.start_line}-{chunk.end_line}"
 
 
-def function_ranking(chunk_ids: list[int], chunks: list[Chunk], eval_set: EvalSet) -> list[str]:
+def function_ranking(ranked_chunks: list[Chunk], eval_set: EvalSet) -> list[str]:
+    """The functions the ranked chunks stand for, best first, each once."""
     ranking = []
-    for i in chunk_ids:
-        f = function_of(chunks[i], eval_set.functions.get(chunks[i].path, []))
+    for chunk in ranked_chunks:
+        f = function_of(chunk, eval_set.functions.get(chunk.path, []))
         if f not in ranking:
             ranking.append(f)
     return ranking
 
 
+def relevant_function(query: Query) -> str:
+    return f"{query.path}::{query.qualname}"
+
+
+def score_rankings(eval_set: EvalSet, rankings: list[list[str]]) -> dict:
+    """hit@1, hit@5, MRR@10, nDCG@10 of function rankings (one per query)."""
+    m = retrieval_metrics.evaluate(rankings, [{relevant_function(q): 1} for q in eval_set.queries], ks=(1, 5), mrr_k=10, ndcg_k=10)
+    return {"hit@1": m["Recall@1"], "hit@5": m["Recall@5"], "MRR@10": m["MRR@10"], "nDCG@10": m["NDCG@10"]}
+
+
+def evaluate_ranker(eval_set: EvalSet, rank_chunks) -> dict:
+    """The metrics of any `rank_chunks(query) -> [Chunk]` (a LangChain retriever through
+    `aigc_bench.rag_langchain.langchain_ranker`, a GraphRAG expansion, an agent)."""
+    return score_rankings(eval_set, [function_ranking(list(rank_chunks(q.text)), eval_set) for q in eval_set.queries])
+
+
 def evaluate(eval_set: EvalSet, embed, chunkers=CHUNKERS, retrievers=RETRIEVERS, max_tokens: int = 200, backend: str = "numpy") -> list[dict]:
     """One row per chunker x retriever: hit@1, hit@5, MRR@10, nDCG@10, chunk count."""
     rows = []
-    relevant = [{f"{q.path}::{q.qualname}": 1} for q in eval_set.queries]
     for chunker in chunkers:
         t0 = time.perf_counter()
         chunks = chunk_corpus(eval_set, chunker, embed, max_tokens, backend)
         retriever = ChunkRetriever(chunks, embed, backend)
         index_seconds = time.perf_counter() - t0
         for method in retrievers:
-            rankings = [function_ranking(retriever.rank(q.text, method), chunks, eval_set) for q in eval_set.queries]
-            m = retrieval_metrics.evaluate(rankings, relevant, ks=(1, 5), mrr_k=10, ndcg_k=10)
+            metrics = evaluate_ranker(eval_set, lambda query: [chunks[i] for i in retriever.rank(query, method)])
             rows.append({
-                "chunker": chunker, "retriever": method, "hit@1": m["Recall@1"], "hit@5": m["Recall@5"],
-                "MRR@10": m["MRR@10"], "nDCG@10": m["NDCG@10"], "chunks": len(chunks),
+                "chunker": chunker, "retriever": method, **metrics, "chunks": len(chunks),
                 "index_seconds": index_seconds,  # chunking + embedding (the first row also loads MiniLM)
             })
     return rows

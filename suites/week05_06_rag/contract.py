@@ -308,3 +308,68 @@ def extractive_answer(question, chunks, max_snippets=3):
     is an extractive answer (no language model was used), then the first
     `max_snippets` chunks, each headed by its citation path:start-end."""
     raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- stage 4: GraphRAG and agent-based RAG
+
+graph_rag = Skill(
+    "graph_rag",
+    weeks=(5, 6),
+    summary="GraphRAG over code: a graph of definitions, calls and imports; retrieval expanded along it",
+    roadmap="stage 4: GraphRAG (graph structure retrieval, relation reasoning)",
+)
+
+
+@graph_rag.function
+def code_graph(chunks):
+    """A networkx.DiGraph over `chunks` (AST chunks of a code base): one node per chunk
+    (its chunk_id, attribute "chunk" = the Chunk), and an edge A -> B with attribute
+    "relation" when
+      "calls":    A's code calls a function or method that B defines (the call's last
+                  name equals the last part of B's symbol; found with tree-sitter),
+      "member":   B is a method of the class A defines (B.symbol starts with A.symbol + "."),
+      "imports":  A imports the module (file stem) in which B is a definition.
+    """
+    raise NotImplementedError
+
+
+@graph_rag.function
+def expand(graph, seed_ids, k):
+    """Up to `k` chunk ids: the seeds (best hits, in order), then their neighbours
+    along the graph in either direction, breadth first (neighbours of the first seed
+    before those of the second; "calls" and "member" before "imports"), each once."""
+    raise NotImplementedError
+
+
+agent_rag = Skill(
+    "agent_rag",
+    weeks=(5, 6),
+    summary="agent-based RAG: a ReAct loop with search and read_file tools against a chat model",
+    roadmap="stage 4: agent-based RAG; Day 41-47: ReAct",
+)
+
+
+@agent_rag.function
+def parse_action(text):
+    """Read one model turn. Returns ("final", answer) for "Final Answer: ...",
+    (tool, argument) for "Action: tool[argument]" (the last Action line wins), and
+    ("invalid", reason) when the turn holds neither."""
+    raise NotImplementedError
+
+
+@agent_rag.function
+def react_agent(question, tools, complete, max_steps=6):
+    """Answer `question` with a ReAct loop.
+
+    tools: {name: callable(str) -> str}, e.g. "search" (query -> ranked
+    path:start-end hits) and "read_file" ("path:start-end" -> those lines).
+    complete(messages) -> str is the chat model (an endpoint, or a test double).
+    The system message lists the tools and the format (Thought / Action:
+    tool[argument] / Final Answer); after each action the tool's result is sent
+    back as a user message "Observation: ...". An unknown tool or an invalid turn
+    is answered with an Observation saying what is wrong (the loop goes on).
+
+    Returns {"answer": str, "finished": bool, "steps": [{"action", "argument",
+    "observation"}], "messages": [...]}; finished is False when max_steps model
+    turns passed without a final answer (answer then says so)."""
+    raise NotImplementedError
