@@ -255,10 +255,15 @@ _OBJECTS: dict[int, Any] = {}
 
 
 def _resolve_all(dotted_names):
+    """The named reference functions, resolved only where their library is already
+    imported: code that has not imported torch cannot be holding torch's functions
+    (and a call made after importing it is caught by the module-prefix rule)."""
     import importlib
 
     for dotted in dotted_names:
         module_name, _, attr = dotted.rpartition(".")
+        if module_name.split(".")[0] not in sys.modules:
+            continue
         try:
             obj = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError):

@@ -11,6 +11,8 @@ Loaded by the project's root conftest.py. Options (group "aigc-bench"):
   --week N             only week N's checkpoint (repeatable); `-k weekN` does the same
   --bench              also run benchmarks (marker `bench`)
   --slow               also run slow exactness tests (marker `slow`)
+  --isolate MODE       learners (default), all or none: run implementations in worker
+                       processes; --time-limit S and --memory-limit GIB bound each call
   --record-dir DIR     where run records go (default reports/runs); --no-record
 
 Week selection: suites live in `suites/weekNN[_MM]_topic/`; every test there gets
@@ -32,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from . import machine, records, registry, session
+from . import isolation, machine, records, registry, session
 from .implementation import Implementation
 
 RECORD_DIR = Path("reports") / "runs"
@@ -56,6 +58,9 @@ def pytest_addoption(parser):
     group.addoption("--bench", action="store_true", help="also run benchmarks (marker bench)")
     group.addoption("--slow", action="store_true", help="also run slow exactness tests (marker slow)")
     group.addoption("--mutation", action="store_true", help="also run the mutation-score tests (marker mutation): every catalogued mistake must fail its suite")
+    group.addoption("--isolate", choices=["none", "learners", "all"], default=os.environ.get("AIGC_BENCH_ISOLATE", "learners"), help="run implementations in worker processes with time/memory limits: none, learners (default), or all but the NumPy reference")
+    group.addoption("--time-limit", type=float, default=60.0, metavar="SECONDS", help="per call, for isolated implementations (default 60)")
+    group.addoption("--memory-limit", type=float, default=8.0, metavar="GIB", help="address space of an isolated implementation's worker (default 8 GiB)")
     group.addoption("--record-dir", default=None, metavar="DIR", help="where run records are written (default: reports/runs in the aigc-bench project)")
     group.addoption("--no-record", action="store_true", help="do not write a run record")
 
@@ -268,7 +273,10 @@ def impl(request):
     reason = request.config._aigc_unavailable.get(backend.name)
     if reason:
         pytest.skip(reason)
-    implementation = Implementation(backend, skill)
+    mode = request.config.getoption("isolate")
+    isolated = (mode == "learners" and backend.kind == "learner") or (mode == "all" and backend.name != registry.REFERENCE_BACKEND and backend.kind != "mistake")
+    limits = isolation.Limits(request.config.getoption("time_limit"), int(request.config.getoption("memory_limit") * 2**30))
+    implementation = Implementation(backend, skill, isolated=isolated, limits=limits)
     if session.current is not None:
         session.current.implementations.append(implementation)
     return implementation
@@ -391,6 +399,7 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    isolation.stop_all()
     record = getattr(session.config, "_aigc_record", None)
     if record is not None:
         record.finish(exitstatus=int(exitstatus))

@@ -197,6 +197,8 @@ def describe_import_error(exc: BaseException, folder: Path | None) -> str:
 def load_module(backend: Backend, skill: str) -> types.ModuleType:
     """Import `<backend>.<skill>`; raise ImplementationBroken naming the file and line."""
     name = f"{backend.package}.{skill}"
+    if backend.kind == "learner" and backend.folder is not None:
+        _ensure_namespace(backend.package, backend.folder)  # e.g. in an isolated worker process
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
