@@ -151,7 +151,11 @@ def test_update_time_is_flat_in_position(impl, rng, record_metric):
             best = min(best, (time.perf_counter() - start) / repeats)
         return best
 
-    early, late = time_at(10), time_at(3999)
+    early, late = float("inf"), float("inf")
+    for _ in range(3):  # alternate, so that machine noise hits both alike
+        late = min(late, time_at(3999))
+        early = min(early, time_at(10))  # rolls the layer back to 11 positions...
+        update(0, np.zeros((3989, 12, 64), np.float32), 11)  # ...so refill it up to 4000
     record_metric("kv_update_us_pos10", early * 1e6, "us", "lower")
     record_metric("kv_update_us_pos3999", late * 1e6, "us", "lower")
     record_metric("kv_update_late_over_early", late / early, "x", "lower")
