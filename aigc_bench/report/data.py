@@ -36,10 +36,14 @@ def machine_key(record: dict) -> str:
     return f"{m.get('hostname', '?')} / {m.get('cpu', '?')} / {m.get('cores', '?')} cores"
 
 
-def tests_frame(recs: list[dict]) -> pd.DataFrame:
+def tests_frame(recs: list[dict], include_mistakes: bool = False) -> pd.DataFrame:
+    """One row per recorded test. Catalogued mistakes (a suite's own mutation tests,
+    not implementations to rank) are left out unless asked for."""
     rows = []
     for r in recs:
         for t in r.get("tests", []):
+            if not include_mistakes and str(t.get("impl") or "").startswith("mistake:"):
+                continue
             bench = t.get("benchmark") or {}
             rows.append(
                 {

@@ -30,25 +30,41 @@ def _save(fig, path: Path) -> str:
 
 
 def history(tests: pd.DataFrame, path: Path) -> str | None:
-    """Skills passing per implementation over successive runs."""
-    from .data import skill_status
+    """Checkpoints and speed over successive runs, per implementation: skills passing,
+    and the geometric mean of benchmark speed relative to the peer in the same run
+    (peer time / own time), which stays comparable as the machine's load changes."""
+    import numpy as np
+
+    from .data import benchmarks_frame, skill_status
 
     if tests.empty or tests["run_id"].nunique() < 2:
         return None
+    order = tests.groupby("run_id")["started"].first().sort_values()
+    position = {run_id: i for i, run_id in enumerate(order.index)}
     points = []
     for run_id, t in tests.groupby("run_id", sort=False):
         s = skill_status(t)
         for impl, g in s.groupby("impl"):
-            points.append({"started": t["started"].iloc[0], "impl": impl, "passing": int((g["status"] == "pass").sum())})
+            points.append({"run": position[run_id], "impl": impl, "passing": int((g["status"] == "pass").sum())})
+    bench = benchmarks_frame(tests)
+    speed = []
+    if len(bench):
+        own = bench[bench["ratio"].notna() & ~bench["is_peer"]]
+        for (run_id, label), g in own.groupby(["run_id", "label"]):
+            speed.append({"run": position[run_id], "impl": label, "speed": float(np.exp(np.log(g["ratio"]).mean()))})
     if not points:
         return None
-    frame = pd.DataFrame(points).sort_values("started")
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    for impl, g in frame.groupby("impl"):
-        ax.plot(range(len(g)), g["passing"], marker="o", label=impl)
-    ax.set_xlabel("run (oldest to newest)")
-    ax.set_ylabel("skills passing")
-    ax.legend(fontsize=8)
+    fig, axes = plt.subplots(1, 2 if speed else 1, figsize=(11 if speed else 7, 3.4), squeeze=False)
+    for impl, g in pd.DataFrame(points).sort_values("run").groupby("impl"):
+        axes[0][0].plot(g["run"], g["passing"], marker="o", label=impl)
+    axes[0][0].set(xlabel="run (oldest to newest)", ylabel="skills passing", title="checkpoints")
+    axes[0][0].legend(fontsize=7)
+    if speed:
+        for impl, g in pd.DataFrame(speed).sort_values("run").groupby("impl"):
+            axes[0][1].plot(g["run"], g["speed"], marker="o", label=impl)
+        axes[0][1].axhline(1.0, color="grey", lw=0.8)
+        axes[0][1].set(xlabel="run (oldest to newest)", ylabel="speed vs peer (geomean)", title="speed", yscale="log")
+        axes[0][1].legend(fontsize=7)
     return _save(fig, path)
 
 

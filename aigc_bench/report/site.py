@@ -91,8 +91,6 @@ def build_site(record_paths, out_dir, history=None) -> Path:
     if not recs:
         problems.append("no run records found: run `aigc-bench run` (or pytest) first")
     tests = data.tests_frame(recs)
-    # Catalogued mistakes are the suites' own mutation tests, not implementations to rank.
-    tests = tests[~tests["impl"].fillna("").str.startswith("mistake:")]
     current = latest_per_impl(tests)
     status = data.skill_status(current)
     impls = sorted(status["impl"].unique()) if len(status) else []
