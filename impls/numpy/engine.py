@@ -318,20 +318,15 @@ def load_model(model_dir=None, config="small", seed=0, weights="fp32", attention
 
 
 def sample_token(logits, temperature=0.0, top_p=1.0, rng=None) -> int:
-    """Greedy at temperature 0; otherwise softmax(logits / T) restricted to the
-    smallest set of tokens whose probability reaches top_p."""
-    if temperature < 0 or not 0 < top_p <= 1:
-        raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
+    """Greedy at temperature 0; otherwise a draw from softmax(logits / T) restricted to
+    top_p (the week 1-2 sampling skill, impls/numpy/sampling.py)."""
+    from .sampling import check_options, draw, sampling_distribution
+
+    check_options(temperature, None, top_p)
     if temperature == 0:
         return int(np.argmax(logits))
-    z = logits.astype(np.float64) / temperature
-    p = np.exp(z - z.max())
-    p /= p.sum()
-    order = np.argsort(-p, kind="stable")
-    keep = int(np.searchsorted(np.cumsum(p[order]), top_p) + 1)  # smallest prefix reaching top_p
-    kept = order[:keep]
-    rng = rng if rng is not None else np.random.default_rng()
-    return int(kept[rng.choice(len(kept), p=p[kept] / p[kept].sum())])
+    probs = sampling_distribution(logits, temperature, None, top_p)
+    return int(draw(probs, rng if rng is not None else np.random.default_rng(), 1)[0])
 
 
 def check_prompt(model: Model, prompt_ids, max_new_tokens: int) -> np.ndarray:
@@ -434,9 +429,10 @@ class Engine:
         self._ids = itertools.count()
 
     def add_request(self, prompt_ids, max_new_tokens, temperature=0.0, top_p=1.0, seed=None, stop_ids=()) -> int:
+        from .sampling import check_options
+
         prompt = check_prompt(self.model, prompt_ids, max_new_tokens)
-        if temperature < 0 or not 0 < top_p <= 1:
-            raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
+        check_options(temperature, None, top_p)
         request = Request(next(self._ids), prompt, int(max_new_tokens), float(temperature), float(top_p), frozenset(int(s) for s in stop_ids), np.random.default_rng(seed))
         self.waiting.append(request)
         return request.id
