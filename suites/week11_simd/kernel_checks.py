@@ -14,13 +14,16 @@ see one missing term in fp32.) INT8/INT4 results that are mathematically integer
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 from hypothesis import strategies as st
 
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_exact, assert_nontrivial, fail
-from aigc_bench.guarded import guarded_input
+from aigc_bench.guarded import call_or_fail, guarded_input
+from aigc_bench.implementation import Implementation
 
 NMSE_LIMITS = {
     "dot": 1e-9,
@@ -58,6 +61,41 @@ def check_guards(*guards) -> None:
     for guard in guards:
         if guard is not None:
             guard.check()
+
+
+def took_output(result, guard, function: str) -> None:
+    """Check that `function` wrote into the guarded out= buffer and returned it, then the guard."""
+    if not (isinstance(result, np.ndarray) and (result is guard.array or np.shares_memory(result, guard.array))):
+        fail(f"{function}(..., out={guard.name}) must write the result into {guard.name} and return it; it returned {type(result).__name__}")
+    guard.check()
+
+
+_TWINS: dict = {}
+
+
+def run_check(impl, check, *args, **kwargs):
+    """check(impl, *args, **kwargs), where addresses matter (canaries, alignment, unaligned
+    views). An implementation the harness isolates in a worker process (learners, by
+    default) would receive copies of every array there, fresh addresses and no canaries; so
+    the check runs instead in a forked child with an in-process twin of the implementation:
+    the child shares this process's memory layout, and a crash still fails only this test."""
+    if not getattr(impl, "isolated", False):
+        return check(impl, *args, **kwargs)
+    key = (impl.backend, impl.skill.name)
+    if key not in _TWINS:
+        _TWINS[key] = Implementation(impl.backend, impl.skill)
+        _TWINS[key].has(next(iter(impl.skill.functions)))  # import the module once, here, not in every child
+    return call_or_fail(check, _TWINS[key], *args, what=f"{impl.name}'s {impl.skill.name}", **kwargs)
+
+
+def addressed(test):
+    """Decorator for a test whose body depends on addresses: runs it through run_check."""
+
+    @functools.wraps(test)
+    def wrapper(impl, *args, **kwargs):
+        return run_check(impl, test, *args, **kwargs)
+
+    return wrapper
 
 
 def f64(x) -> torch.Tensor:

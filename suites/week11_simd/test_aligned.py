@@ -10,13 +10,14 @@ from aigc_bench import strategies as S
 from aigc_bench.checks import assert_raises_clearly, fail
 from aigc_bench.guarded import assert_alignment_safe, call_or_fail
 
-from .kernel_checks import NMSE_LIMITS, assert_nmse, f64
+from .kernel_checks import NMSE_LIMITS, addressed, assert_nmse, f64
 
 SKILL = "aligned"
 
 
 @pytest.mark.parametrize("alignment", [32, 64, 4096])
 @pytest.mark.parametrize("shape", [(1,), (7,), (3, 5), (1000,)])
+@addressed
 def test_aligned_empty_is_aligned_and_usable(impl, alignment, shape):
     buffers = [impl.aligned_empty(shape, "float32", alignment) for _ in range(4)]  # more than one: not aligned by luck
     for a in buffers:
@@ -29,17 +30,20 @@ def test_aligned_empty_is_aligned_and_usable(impl, alignment, shape):
         assert np.array_equal(a.reshape(-1), np.arange(a.size, dtype=np.float32)), "aligned buffers overlap"
 
 
+@addressed
 def test_aligned_empty_other_dtypes(impl):
     a = impl.aligned_empty((4, 3), np.int8, 32)
     assert a.dtype == np.int8 and a.shape == (4, 3) and a.ctypes.data % 32 == 0
 
 
+@addressed
 def test_aligned_empty_rejects_bad_alignment(impl):
     assert_raises_clearly(ValueError, impl.aligned_empty, (4,), "float32", 24, match_any=("power", "alignment"), what="alignment 24")
 
 
 @settings(max_examples=25, deadline=None)
 @given(n=S.lengths(700), seed=st.integers(0, 2**32 - 1))
+@addressed
 def test_sums_match_torch_float64(impl, n, seed):
     values = np.random.default_rng(seed).uniform(0.5, 1.5, n).astype(np.float32)
     aligned = impl.aligned_empty((n,), "float32", 32)
@@ -52,6 +56,7 @@ def test_sums_match_torch_float64(impl, n, seed):
         assert_nmse(np.asarray(out), ref, limit=NMSE_LIMITS["sum"], truncated=lambda j: np.float64(f64(values[:j]).sum()), k=n, what=name)
 
 
+@addressed
 def test_sum_aligned_rejects_an_unaligned_address(impl):
     """An aligned load on an unaligned address faults: the function must refuse it first.
     Run in a forked child, so that a kernel which faults fails this test, not the whole run."""
@@ -65,6 +70,7 @@ def test_sum_aligned_rejects_an_unaligned_address(impl):
     )
 
 
+@addressed
 def test_sum_unaligned_survives_every_alignment(impl, rng):
     values = rng.uniform(0.5, 1.5, 37).astype(np.float32)
     for misalign in (4, 8, 28):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_raises_clearly
 
-from .kernel_checks import NMSE_LIMITS, assert_nmse, check_guards, f64, laid_out, layouts
+from .kernel_checks import NMSE_LIMITS, assert_nmse, check_guards, f64, laid_out, layouts, run_check
 
 SKILL = "dot"
 
@@ -33,14 +33,14 @@ def test_dot_matches_torch_float64(impl, n, seed, x_layout, y_layout):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(n).astype(np.float32)
     y = rng.uniform(0.5, 1.5, n).astype(np.float32)  # positive y: every term counts, no cancellation
-    check_dot(impl, x, y, x_layout, y_layout)
+    run_check(impl, check_dot, x, y, x_layout, y_layout)
 
 
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 31, 33, 63, 65, 127, 1021, 4099])
 def test_dot_every_tail_length(impl, n):
     """Lengths one below/above the vector widths: the tail loop must count every element."""
     x = np.arange(1, n + 1, dtype=np.float32) / n
-    check_dot(impl, x, np.ones(n, np.float32), "offset", "guarded")
+    run_check(impl, check_dot, x, np.ones(n, np.float32), "offset", "guarded")
 
 
 def test_dot_rejects_bad_input(impl):

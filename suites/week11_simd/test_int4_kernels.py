@@ -10,11 +10,12 @@ from aigc_bench import strategies as S
 from aigc_bench.checks import assert_exact, assert_raises_clearly
 from aigc_bench.guarded import guarded_output
 
-from .kernel_checks import NMSE_LIMITS, assert_nmse, check_guards, f64, laid_out
+from .kernel_checks import NMSE_LIMITS, addressed, assert_nmse, check_guards, f64, laid_out, took_output
 
 SKILL = "int4_kernels"
 
 
+@addressed
 def test_int4_nibble_order_is_documented_one(impl):
     # q = [1, 2]: stored nibbles 9 (element 0, low) and 10 (element 1, high) -> 0xA9
     assert_exact(impl.int4_pack(np.array([1, 2], np.int8)), np.array([0xA9], np.uint8), what="int4_pack([1, 2])")
@@ -23,6 +24,7 @@ def test_int4_nibble_order_is_documented_one(impl):
 
 @settings(max_examples=25, deadline=None)
 @given(rows=st.integers(1, 4), half=S.lengths(100), seed=st.integers(0, 2**32 - 1))
+@addressed
 def test_int4_pack_unpack_round_trip_exact(impl, rows, half, seed):
     q = np.random.default_rng(seed).integers(-8, 8, (rows, 2 * half)).astype(np.int8)
     packed = impl.int4_pack(q)
@@ -46,6 +48,7 @@ def int4_problem(draw, max_m=24):
 
 @settings(max_examples=25, deadline=None)
 @given(problem=int4_problem(), layout=st.sampled_from(["contiguous", "offset", "guarded"]))
+@addressed
 def test_int4_gemv_integer_math_is_exact(impl, problem, layout):
     """Unit scales and small integer x: every partial sum is an integer below 2^24, so float32 is exact."""
     m, k, group, seed = problem
@@ -54,14 +57,14 @@ def test_int4_gemv_integer_math_is_exact(impl, problem, layout):
     x = rng.integers(-3, 4, k).astype(np.float32)
     packed, gp = laid_out(_pack(q), layout, "packed")
     y = guarded_output((m,), np.float32, name="y", misalign=4)
-    impl.int4_gemv(packed, np.ones((m, k // group), np.float32), x, group, out=y.array)
-    y.check()
+    took_output(impl.int4_gemv(packed, np.ones((m, k // group), np.float32), x, group, out=y.array), y, "int4_gemv")
     check_guards(gp)
     assert_exact(y.array, (q @ x.astype(np.int64)).astype(np.float32), what="int4_gemv with unit scales")
 
 
 @settings(max_examples=25, deadline=None)
 @given(problem=int4_problem())
+@addressed
 def test_int4_gemv_matches_float64(impl, problem):
     m, k, group, seed = problem
     rng = np.random.default_rng(seed)
@@ -69,8 +72,7 @@ def test_int4_gemv_matches_float64(impl, problem):
     scales = rng.uniform(0.01, 0.1, (m, k // group)).astype(np.float32)
     x = rng.standard_normal(k).astype(np.float32)
     y = guarded_output((m,), np.float32, name="y")
-    impl.int4_gemv(_pack(q), scales, x, group, out=y.array)
-    y.check()
+    took_output(impl.int4_gemv(_pack(q), scales, x, group, out=y.array), y, "int4_gemv")
     w = f64(q) * f64(np.repeat(scales, group, axis=1))  # [m, k] dequantized
     assert_nmse(y.array, (w @ f64(x)).numpy(), limit=NMSE_LIMITS["int4_gemv"], scale=(w.abs() @ f64(x).abs()).numpy(), what="int4_gemv")
 

@@ -11,7 +11,7 @@ from aigc_bench.checks import assert_raises_clearly
 from aigc_bench.guarded import guarded_output
 
 from .contract import INT8_MAX_K
-from .kernel_checks import NMSE_LIMITS, assert_integers_exact, assert_nmse, check_guards, exact_matmul, f64, int8_values, laid_out
+from .kernel_checks import NMSE_LIMITS, addressed, assert_integers_exact, assert_nmse, check_guards, exact_matmul, f64, int8_values, laid_out, took_output
 
 SKILL = "int8_kernels"
 INT8_LAYOUTS = st.sampled_from(["contiguous", "offset", "strided", "guarded"])
@@ -19,6 +19,7 @@ INT8_LAYOUTS = st.sampled_from(["contiguous", "offset", "strided", "guarded"])
 
 @settings(max_examples=30, deadline=None)
 @given(k=S.lengths(700), seed=st.integers(0, 2**32 - 1), layout=INT8_LAYOUTS, extreme=st.booleans())
+@addressed
 def test_int8_dot_exact(impl, k, seed, layout, extreme):
     rng = np.random.default_rng(seed)
     a, b = int8_values(rng, k, extreme), int8_values(rng, k, extreme)
@@ -30,6 +31,7 @@ def test_int8_dot_exact(impl, k, seed, layout, extreme):
 
 
 @pytest.mark.parametrize("sign", [1, -1])
+@addressed
 def test_int8_dot_at_the_largest_k_does_not_overflow(impl, sign):
     """K = 131072 terms of 127 * (+-127): 2_114_060_288, just under 2^31."""
     a = np.full(INT8_MAX_K, 127, np.int8)
@@ -39,40 +41,40 @@ def test_int8_dot_at_the_largest_k_does_not_overflow(impl, sign):
 
 @settings(max_examples=25, deadline=None)
 @given(m=S.lengths(40), k=S.lengths(400), seed=st.integers(0, 2**32 - 1), layout=INT8_LAYOUTS, extreme=st.booleans())
+@addressed
 def test_int8_gemv_exact(impl, m, k, seed, layout, extreme):
     rng = np.random.default_rng(seed)
     w, x = int8_values(rng, (m, k), extreme), int8_values(rng, k, extreme)
     w_in, gw = laid_out(w, layout, "W")
     y = guarded_output((m,), np.int32, name="y", misalign=4)
-    impl.int8_gemv(w_in, x, out=y.array)
-    y.check()
+    took_output(impl.int8_gemv(w_in, x, out=y.array), y, "int8_gemv")
     check_guards(gw)
     assert_integers_exact(y.array, exact_matmul(w, x), what="int8_gemv")
 
 
 @settings(max_examples=20, deadline=None)
 @given(m=S.lengths(30), n=S.lengths(30), k=S.lengths(300), seed=st.integers(0, 2**32 - 1), layout=INT8_LAYOUTS)
+@addressed
 def test_int8_gemm_exact(impl, m, n, k, seed, layout):
     rng = np.random.default_rng(seed)
     a, w = int8_values(rng, (m, k)), int8_values(rng, (n, k))
     a_in, ga = laid_out(a, layout, "A")
     c = guarded_output((m, n), np.int32, name="C")
-    impl.int8_gemm(a_in, w, out=c.array)
-    c.check()
+    took_output(impl.int8_gemm(a_in, w, out=c.array), c, "int8_gemm")
     check_guards(ga)
     assert_integers_exact(c.array, exact_matmul(a, w.T), what="int8_gemm")
 
 
 @settings(max_examples=20, deadline=None)
 @given(m=S.lengths(40), k=S.lengths(300), seed=st.integers(0, 2**32 - 1))
+@addressed
 def test_int8_gemv_scaled_matches_float64(impl, m, k, seed):
     rng = np.random.default_rng(seed)
     w, x = int8_values(rng, (m, k)), int8_values(rng, k)
     w_scales = rng.uniform(1e-3, 1e-2, m).astype(np.float32)
     x_scale = np.float32(rng.uniform(1e-3, 1e-1))
     y = guarded_output((m,), np.float32, name="y")
-    impl.int8_gemv_scaled(w, w_scales, x, x_scale, out=y.array)
-    y.check()
+    took_output(impl.int8_gemv_scaled(w, w_scales, x, x_scale, out=y.array), y, "int8_gemv_scaled")
     ref = exact_matmul(w, x).astype(np.float64) * f64(w_scales).numpy() * float(x_scale)
     magnitude = (f64(w).abs() @ f64(x).abs()).numpy() * f64(w_scales).numpy() * float(x_scale)
     assert_nmse(y.array, ref, limit=NMSE_LIMITS["int8_gemv_scaled"], scale=magnitude, what="int8_gemv_scaled")
