@@ -57,16 +57,17 @@ def counted_flops(run):
 @pytest.mark.parametrize("n_prompt", [1, 7, 64])
 @pytest.mark.parametrize("last_logits_only", [False, True], ids=["all-logits", "last-logits"])
 def test_prefill_flops_match_flop_counter(impl, config, n_prompt, last_logits_only):
+    ours = impl.prefill_flops(config, n_prompt, last_logits_only=last_logits_only)  # first: a stub fails before any model is built
     model = hf_gpt2(config)
     ids = torch.randint(0, config["vocab_size"], (1, n_prompt), generator=torch.Generator().manual_seed(n_prompt))
     counted = counted_flops(lambda: model(ids, logits_to_keep=1 if last_logits_only else 0))
-    ours = impl.prefill_flops(config, n_prompt, last_logits_only=last_logits_only)
     assert_exact(np.int64(ours), np.int64(counted), what=f"prefill FLOPs of {n_prompt} tokens (last_logits_only={last_logits_only}) vs FlopCounterMode")
 
 
 @pytest.mark.parametrize("n_prompt,n_new", [(10, 100), (1, 3), (5, 1)])
 def test_generation_flops_match_flop_counter_on_hf_generate(impl, n_prompt, n_new):
     config = CONFIGS["1L-2H-32d"]
+    ours = impl.generation_flops(config, n_prompt, n_new)
     model = hf_gpt2(config)
     ids = torch.randint(1, config["vocab_size"], (1, n_prompt), generator=torch.Generator().manual_seed(1))
     generated = []
@@ -76,7 +77,6 @@ def test_generation_flops_match_flop_counter_on_hf_generate(impl, n_prompt, n_ne
 
     counted = counted_flops(generate)
     assert generated[0].shape[1] == n_prompt + n_new, "test design: HF generate must produce exactly n_new tokens"
-    ours = impl.generation_flops(config, n_prompt, n_new)
     assert_exact(np.int64(ours), np.int64(counted), what=f"FLOPs of generating {n_new} tokens after {n_prompt} with a KV cache vs FlopCounterMode on HF generate")
 
 
