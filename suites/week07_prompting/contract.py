@@ -1,0 +1,77 @@
+"""Contracts of the week 7-8 skills: A/B testing of prompts with sound statistics.
+
+Every function takes the two prompt versions' results on the SAME items, in
+the same order (paired data); `rng` is a numpy.random.Generator so that
+results replay.
+"""
+
+from aigc_bench.contract import Skill
+
+ab_testing = Skill(
+    "ab_testing",
+    weeks=(7, 8),
+    summary="paired A/B tests of two prompt versions: McNemar, paired bootstrap, permutation test, minimum detectable effect",
+    roadmap="Day 41-42: A/B test different prompts, measure the quality gain; Day 52-53: the A/B testing tool",
+)
+
+
+@ab_testing.function
+def mcnemar(a_passed, b_passed):
+    """McNemar's exact test for paired pass/fail outcomes.
+
+    a_passed, b_passed: boolean arrays [n] (item i passed under A / under B).
+    Only discordant items count: a_only = A passed and B failed, b_only = the
+    reverse. Under H0 each discordant item is a fair coin, so the two-sided
+    p-value is that of a binomial test of b_only successes in a_only + b_only
+    trials with p = 1/2 (p = 1 when there is no discordant item).
+    Returns {"a_only": int, "b_only": int, "p_value": float}.
+    Raises ValueError when the lengths differ or n == 0.
+    """
+    raise NotImplementedError
+
+
+@ab_testing.function
+def paired_bootstrap_ci(scores_a, scores_b, rng, n_resamples=10_000, confidence=0.95):
+    """Percentile bootstrap interval of mean(scores_b - scores_a).
+
+    Resamples ITEMS (pairs) with replacement: the same resampled index picks
+    both scores, which keeps the pairing (resampling A and B independently
+    ignores their correlation and gives far too wide an interval).
+    Returns (low, high). Raises ValueError on different lengths, n < 2, NaN.
+    """
+    raise NotImplementedError
+
+
+@ab_testing.function
+def paired_permutation_test(scores_a, scores_b, rng, n_resamples=10_000):
+    """Two-sided paired permutation (sign-flip) test of mean(scores_b - scores_a) = 0.
+
+    Under H0 each pair's difference is as likely to have either sign. With
+    n <= 16 all 2**n sign patterns are enumerated (exact); otherwise
+    `n_resamples` random patterns are drawn and the observed one is counted
+    too, p = (1 + #{|mean*| >= |mean_obs|}) / (1 + n_resamples).
+    Returns the p-value. Raises ValueError as paired_bootstrap_ci.
+    """
+    raise NotImplementedError
+
+
+@ab_testing.function
+def minimum_detectable_effect(n, sd_diff, alpha=0.05, power=0.8):
+    """The smallest true mean difference a paired test on n items detects with
+    probability `power` at two-sided level `alpha` (normal approximation):
+    (z_{1 - alpha/2} + z_{power}) * sd_diff / sqrt(n).
+    Raises ValueError for n < 2, sd_diff < 0, alpha or power outside (0, 1).
+    """
+    raise NotImplementedError
+
+
+@ab_testing.function
+def ab_verdict(scores_a, scores_b, rng, alpha=0.05, n_resamples=10_000):
+    """The comparison a user reads: {"mean_a", "mean_b", "difference" (B - A),
+    "ci": (low, high) from paired_bootstrap_ci at 1 - alpha, "p_value" (the
+    permutation test; McNemar when every score is 0 or 1), "test": its name,
+    "mde": minimum_detectable_effect at this n and the differences' sd,
+    "verdict": "B is better", "A is better" or "no significant difference"
+    (p >= alpha is always "no significant difference")}.
+    """
+    raise NotImplementedError

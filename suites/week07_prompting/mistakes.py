@@ -1,0 +1,44 @@
+"""Common mistakes in the week 7-8 skills: each must fail the suite."""
+
+import numpy as np
+from scipy import stats
+
+from impls.numpy import ab_testing as good
+
+from .contract import ab_testing
+
+
+@ab_testing.mistake("paired_bootstrap_ci", "a bootstrap that resamples A and B independently (ignores the pairing)")
+def bootstrap_unpaired(scores_a, scores_b, rng, n_resamples=10_000, confidence=0.95):
+    a, b = good._paired(scores_a, scores_b)
+    ia = rng.integers(0, a.size, size=(n_resamples, a.size))
+    ib = rng.integers(0, b.size, size=(n_resamples, b.size))
+    means = b[ib].mean(axis=1) - a[ia].mean(axis=1)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(means, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+@ab_testing.mistake("mcnemar", "McNemar reporting the one-sided p-value")
+def mcnemar_one_sided(a_passed, b_passed):
+    a, b = np.asarray(a_passed, bool), np.asarray(b_passed, bool)
+    a_only, b_only = int(np.sum(a & ~b)), int(np.sum(b & ~a))
+    n = a_only + b_only
+    p = 1.0 if n == 0 else float(stats.binomtest(b_only, n, 0.5, alternative="greater").pvalue)
+    return {"a_only": a_only, "b_only": b_only, "p_value": p}
+
+
+@ab_testing.mistake("paired_permutation_test", "a one-sided permutation test (signed, not absolute, means)")
+def permutation_one_sided(scores_a, scores_b, rng, n_resamples=10_000):
+    a, b = good._paired(scores_a, scores_b)
+    diff = b - a
+    import itertools
+
+    signs = np.array(list(itertools.product((1.0, -1.0), repeat=diff.size))) if diff.size <= 16 else rng.choice((1.0, -1.0), size=(n_resamples, diff.size))
+    means = (signs * diff).mean(axis=1)
+    return float(np.mean(means >= diff.mean() - 1e-12))
+
+
+@ab_testing.mistake("minimum_detectable_effect", "the MDE with a one-sided z (alpha instead of alpha/2)")
+def mde_one_sided(n, sd_diff, alpha=0.05, power=0.8):
+    return float((stats.norm.ppf(1 - alpha) + stats.norm.ppf(power)) * sd_diff / np.sqrt(n))
