@@ -14,6 +14,7 @@ Used by the suite's tests and benchmarks and by `aigc-bench ann-bench`.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 
@@ -147,3 +148,173 @@ def qps_at_recall(points: list[Point], target: float, qps: str = "qps_single") -
     """The best QPS among points reaching `target` recall (None when none does)."""
     reaching = [getattr(p, qps) for p in points if p.recall >= target]
     return max(reaching) if reaching else None
+
+
+# ---------------------------------------------------------------------------- the sweep
+
+# (label, module, build parameters (n -> dict), search parameter name, values swept)
+def sweep_plan(n: int) -> list[tuple]:
+    nlist = max(1, round(math.sqrt(n)))
+    efs = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256]
+    probes = [p for p in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48) if p <= nlist]
+    return [
+        ("ours brute force", "impls.numpy.ann_bruteforce", {}, None, [None]),
+        ("faiss Flat", "impls.faiss.ann_bruteforce", {}, None, [None]),
+        ("ours HNSW (numba)", "impls.numba.ann_hnsw", {"M": 16, "ef_construction": 100}, "ef_search", efs),
+        ("hnswlib", "impls.hnswlib.ann_hnsw", {"M": 16, "ef_construction": 100}, "ef_search", efs),
+        ("faiss HNSW", "impls.faiss.ann_hnsw", {"M": 16, "ef_construction": 100}, "ef_search", efs),
+        ("ours IVF", "impls.numpy.ann_ivf", {"nlist": nlist}, "nprobe", probes),
+        ("faiss IVFFlat", "impls.faiss.ann_ivf", {"nlist": nlist}, "nprobe", probes),
+        ("ours LSH", "impls.numpy.ann_lsh", {"n_tables": 16}, "n_tables", [1, 2, 4, 8, 16]),
+        ("ChromaDB HNSW", "impls.chroma.ann_hnsw", {"M": 16, "ef_construction": 100}, "ef_search", [16, 64, 256]),
+    ]
+
+
+def run_sweep(base, queries, metric: str = "cosine", algorithms=None, min_seconds: float = 0.3, progress: bool = True, k: int = 10) -> list[Point]:
+    """Every algorithm's recall/QPS points (single-threaded: BLAS, faiss and hnswlib limited to 1 thread)."""
+    import importlib
+
+    from threadpoolctl import threadpool_limits
+    from tqdm import tqdm
+
+    plan = [p for p in sweep_plan(len(base)) if algorithms is None or p[0] in algorithms]
+    _, truth_dist = exact_neighbours(queries, base, metric, k)
+    steps = sum(len(values) + 1 for *_, values in plan)
+    points: list[Point] = []
+    with threadpool_limits(1), tqdm(total=steps, desc="ann sweep", unit="step", disable=not progress) as bar:
+        try:
+            import faiss
+
+            faiss.omp_set_num_threads(1)
+        except ImportError:
+            pass
+        for label, module_name, build_params, knob, values in plan:
+            bar.set_postfix_str(f"{label}: build")
+            module = importlib.import_module(module_name)
+            index, seconds = timed_build(module, base, metric, build_params)
+            bar.update(1)
+            for value in values:
+                bar.set_postfix_str(f"{label}: {knob}={value}" if knob else label)
+                params = {knob: value} if knob else {}
+                points.append(measure_setting(label, module, index, base, queries, truth_dist, metric, params, seconds, k, min_seconds))
+                bar.update(1)
+            del index
+    return points
+
+
+def growth(sizes, dim: int, n_queries: int, metric: str = "cosine", progress: bool = True) -> list[dict]:
+    """Build time and single-query QPS against corpus size, at fixed parameters."""
+    import importlib
+
+    from threadpoolctl import threadpool_limits
+    from tqdm import tqdm
+
+    chosen = [
+        ("ours brute force", "impls.numpy.ann_bruteforce", {}, {}),
+        ("ours HNSW (numba)", "impls.numba.ann_hnsw", {"M": 16, "ef_construction": 100}, {"ef_search": 64}),
+        ("hnswlib", "impls.hnswlib.ann_hnsw", {"M": 16, "ef_construction": 100}, {"ef_search": 64}),
+        ("ours IVF", "impls.numpy.ann_ivf", None, None),
+        ("faiss IVFFlat", "impls.faiss.ann_ivf", None, None),
+    ]
+    rows = []
+    with threadpool_limits(1), tqdm(total=len(sizes) * len(chosen), desc="growth", disable=not progress) as bar:
+        for n in sizes:
+            base, queries = clustered(n, dim, n_queries, seed=1)
+            _, truth_dist = exact_neighbours(queries, base, metric)
+            for label, module_name, build_params, search_params in chosen:
+                nlist = max(1, round(math.sqrt(n)))
+                build_params = {"nlist": nlist} if build_params is None else build_params
+                search_params = {"nprobe": max(1, nlist // 8)} if search_params is None else search_params
+                module = importlib.import_module(module_name)
+                index, seconds = timed_build(module, base, metric, build_params)
+                p = measure_setting(label, module, index, base, queries, truth_dist, metric, search_params, seconds, min_seconds=0.2)
+                rows.append(p.as_dict())
+                bar.update(1)
+    return rows
+
+
+TARGETS = (
+    # (our algorithm, peer, recall at which QPS is compared, the ratio the issue asks for)
+    ("ours HNSW (numba)", "hnswlib", 0.95, 0.5),
+    ("ours IVF", "faiss IVFFlat", 0.95, 0.5),
+    ("ours brute force", "faiss Flat", 0.99, 1 / 1.5),
+)
+
+
+def target_ratios(points: list[Point]) -> list[dict]:
+    """Our single-query QPS over the peer's at the same recall floor, against the target ratio."""
+    out = []
+    for ours, peer, recall, wanted in TARGETS:
+        a = qps_at_recall([p for p in points if p.algorithm == ours], recall)
+        b = qps_at_recall([p for p in points if p.algorithm == peer], recall)
+        ratio = a / b if a and b else None
+        out.append({"ours": ours, "peer": peer, "recall": recall, "ours_qps": a, "peer_qps": b, "ratio": ratio,
+                    "target_ratio": wanted, "met": None if ratio is None else ratio >= wanted})
+    return out
+
+
+def write_outputs(points: list[Point], out_dir, title: str, growth_rows=None) -> dict:
+    """The Pareto plot (PNG), the table of every point (CSV and Markdown) and the targets (JSON)."""
+    import json
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame([p.as_dict() for p in points])
+    table.to_csv(out / "ann_points.csv", index=False)
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    for name in table["algorithm"].unique():
+        frontier = pareto_frontier([p for p in points if p.algorithm == name])
+        ours = name.startswith("ours")
+        ax.plot([p.recall for p in frontier], [p.qps_single for p in frontier], marker="o" if ours else "s",
+                linestyle="-" if ours else "--", label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("recall@10 (ann-benchmarks, epsilon 1e-3)")
+    ax.set_ylabel("queries per second (single query, 1 thread)")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "ann_pareto.png", dpi=120)
+    plt.close(fig)
+    targets = target_ratios(points)
+    lines = [f"# {title}", "", "| algorithm | params | recall@10 | QPS single | QPS batch | build s | memory MiB |", "|---|---|---|---|---|---|---|"]
+    for p in points:
+        lines.append(f"| {p.algorithm} | {p.params} | {p.recall:.3f} | {p.qps_single:,.0f} | {p.qps_batch:,.0f} | {p.build_seconds:.2f} | {p.memory_bytes / 2**20:.1f} |")
+    lines += ["", "| target | recall | ours QPS | peer QPS | ratio | wanted | met |", "|---|---|---|---|---|---|---|"]
+    for t in targets:
+        fmt = lambda v: "-" if v is None else f"{v:,.0f}"  # noqa: E731
+        ratio = "-" if t["ratio"] is None else f"{t['ratio']:.2f}"
+        lines.append(f"| {t['ours']} vs {t['peer']} | {t['recall']} | {fmt(t['ours_qps'])} | {fmt(t['peer_qps'])} | {ratio} | {t['target_ratio']:.2f} | {t['met']} |")
+    if growth_rows:
+        lines += ["", "| growth: algorithm | n | build s | QPS single | recall@10 |", "|---|---|---|---|---|"]
+        for r in growth_rows:
+            lines.append(f"| {r['algorithm']} | {r['n']} | {r['build_seconds']:.2f} | {r['qps_single']:,.0f} | {r['recall']:.3f} |")
+        _growth_plot(growth_rows, out / "ann_growth.png", plt)
+    (out / "ann_table.md").write_text("\n".join(lines) + "\n")
+    (out / "ann_targets.json").write_text(json.dumps({"targets": targets, "growth": growth_rows or []}, indent=1))
+    return {"points": [p.as_dict() for p in points], "targets": targets, "growth": growth_rows or [], "files": [str(out / f) for f in ("ann_pareto.png", "ann_table.md", "ann_points.csv", "ann_targets.json")]}
+
+
+def _growth_plot(rows, path, plt) -> None:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for name in dict.fromkeys(r["algorithm"] for r in rows):
+        mine = [r for r in rows if r["algorithm"] == name]
+        left.plot([r["n"] for r in mine], [r["build_seconds"] for r in mine], marker="o", label=name)
+        right.plot([r["n"] for r in mine], [r["qps_single"] for r in mine], marker="o", label=name)
+    for ax, label in ((left, "build seconds"), (right, "QPS (single query)")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("corpus size")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
