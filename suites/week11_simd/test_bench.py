@@ -185,6 +185,7 @@ def test_bench_aligned_vs_unaligned_loads(impl, calibration, roofline, record_me
             f"{impl.name}-unaligned-loads": timed(impl.raw("sum_unaligned"), aligned),
             f"{impl.name}-unaligned-loads-offset-buffer": timed(impl.raw("sum_unaligned"), offset),
             "numpy": timed(np.sum, aligned),
+            "torch": timed(torch.sum, torch.from_numpy(aligned)),
         }
         _report(roofline, record_metric, "sum", n, rows, calibration, 1.0 * n, 4 * n)
 
