@@ -47,6 +47,9 @@ class Skill:
     # dotted names of the reference an implementation is judged against; calling them
     # is caught even in a backend that declares itself built on torch
     reference_functions: tuple[str, ...] = ()
+    # False for skills whose functions call back into objects the test holds (an LLM
+    # client, a tool registry): a worker process would run them on copies.
+    isolatable: bool = True
     functions: dict[str, Callable] = field(default_factory=dict)
     mistakes: list[Mistake] = field(default_factory=list)
     source: str = ""  # the contract file, for error messages

@@ -274,7 +274,7 @@ def impl(request):
     if reason:
         pytest.skip(reason)
     mode = request.config.getoption("isolate")
-    isolated = (mode == "learners" and backend.kind == "learner") or (mode == "all" and backend.name != registry.REFERENCE_BACKEND and backend.kind != "mistake")
+    isolated = skill.isolatable and ((mode == "learners" and backend.kind == "learner") or (mode == "all" and backend.name != registry.REFERENCE_BACKEND and backend.kind != "mistake"))
     limits = isolation.Limits(request.config.getoption("time_limit"), int(request.config.getoption("memory_limit") * 2**30))
     implementation = Implementation(backend, skill, isolated=isolated, limits=limits)
     if session.current is not None:

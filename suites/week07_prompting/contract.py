@@ -75,3 +75,93 @@ def ab_verdict(scores_a, scores_b, rng, alpha=0.05, n_resamples=10_000):
     (p >= alpha is always "no significant difference")}.
     """
     raise NotImplementedError
+
+
+prompt_strategies = Skill(
+    "prompt_strategies",
+    weeks=(7,),
+    summary="zero-shot, few-shot, chain of thought, self-consistency, ReAct, Tree of Thought, meta-prompting over any LLM client",
+    roadmap="Day 41-44: zero-shot vs few-shot, chain of thought, self-consistency; ReAct, Tree of Thought, meta-prompting",
+    isolatable=False,  # its functions call the test's LLM client and tools
+)
+
+# An LLM client is any callable  llm(prompt: str, *, temperature: float = 0.0, seed: int | None = None) -> str
+# (aigc_bench.llm.OpenAICompatibleLLM talks to any OpenAI-compatible endpoint).
+
+
+@prompt_strategies.function
+def extract_answer(text):
+    """The final answer in a chain-of-thought completion: the text after the LAST
+    "Answer:" (or "Final answer:", any case) up to the end of that line, stripped;
+    without such a marker, the LAST number in the text (as written); else None."""
+    raise NotImplementedError
+
+
+@prompt_strategies.function
+def normalize_answer(answer):
+    """Canonical form for voting: lower case, surrounding whitespace and trailing
+    punctuation removed, inner whitespace collapsed, numbers written canonically
+    ("3.0" -> "3", "1,000" -> "1000", "-0.50" -> "-0.5"). None stays None."""
+    raise NotImplementedError
+
+
+@prompt_strategies.function
+def majority_vote(answers):
+    """The most common normalised answer (None entries ignored; None if nothing is left).
+    Ties are broken by the smallest normalised string, so the result never depends on
+    the order in which samples arrived."""
+    raise NotImplementedError
+
+
+@prompt_strategies.function
+def few_shot_prompt(instruction, examples, question):
+    """A prompt: the instruction, then each (input, output) example as
+    "Input: ...\\nOutput: ...", then "Input: <question>\\nOutput:". With no
+    examples it is the zero-shot prompt."""
+    raise NotImplementedError
+
+
+@prompt_strategies.function
+def chain_of_thought(llm, instruction, question, temperature=0.0, seed=None):
+    """Ask for step-by-step reasoning ending with a line "Answer: <answer>"; returns
+    (answer from extract_answer, the full completion)."""
+    raise NotImplementedError
+
+
+@prompt_strategies.function
+def self_consistency(llm, instruction, question, n=5, temperature=0.7, seed=0):
+    """Sample n chain-of-thought completions (seeds seed, seed+1, ...), extract each
+    answer, and return (majority_vote of them, the list of extracted answers)."""
+    raise NotImplementedError
+
+
+@prompt_strategies.function
+def react(llm, question, tools, max_steps=6):
+    """A ReAct loop. Each step sends the transcript and reads one completion:
+    "Final Answer: <text>" ends the loop; "Action: <tool>[<input>]" calls
+    tools[<tool>](<input>) and appends "Observation: <result>". A completion that
+    matches neither, an unknown tool, or a tool that raises becomes an Observation
+    saying so (the loop goes on). After max_steps completions it stops.
+    Returns {"answer": str | None, "steps": [completion, ...], "observations": [...],
+    "stopped": "answer" | "step_limit"}."""
+    raise NotImplementedError
+
+
+@prompt_strategies.function
+def tree_of_thought(problem, propose, score, beam_width=2, depth=3):
+    """Breadth-first Tree of Thought. A state is the problem followed by thoughts,
+    one per line. At each level every state in the frontier is expanded with each
+    thought from propose(state) (a list of strings), the children are scored with
+    score(child) (higher is better) and the best beam_width are kept (ties: the
+    smaller string first). Returns (the best state after `depth` levels,
+    [the frontier kept at each level])."""
+    raise NotImplementedError
+
+
+@prompt_strategies.function
+def meta_prompt(llm, task, question):
+    """Meta-prompting: ask the model to write a prompt for `task` (the request must
+    contain the task and ask for a prompt with a {question} placeholder), then
+    fill the written prompt with the question (appending it when the placeholder
+    is missing) and return (the written prompt, the answer to it)."""
+    raise NotImplementedError

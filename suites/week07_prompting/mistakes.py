@@ -42,3 +42,46 @@ def permutation_one_sided(scores_a, scores_b, rng, n_resamples=10_000):
 @ab_testing.mistake("minimum_detectable_effect", "the MDE with a one-sided z (alpha instead of alpha/2)")
 def mde_one_sided(n, sd_diff, alpha=0.05, power=0.8):
     return float((stats.norm.ppf(1 - alpha) + stats.norm.ppf(power)) * sd_diff / np.sqrt(n))
+
+
+# --------------------------------------------------------------------- prompt strategies
+from impls.numpy import prompt_strategies as good_strategies  # noqa: E402
+
+from .contract import prompt_strategies  # noqa: E402
+
+
+@prompt_strategies.mistake("majority_vote", "a majority vote that breaks ties by the first answer seen")
+def vote_first_seen(answers):
+    from collections import Counter
+
+    normalised = [a for a in map(good_strategies.normalize_answer, answers) if a is not None]
+    if not normalised:
+        return None
+    return Counter(normalised).most_common(1)[0][0]  # Counter keeps first-seen order among ties
+
+
+@prompt_strategies.mistake("extract_answer", "chain-of-thought extraction that takes the first number")
+def extract_first_number(text):
+    import re
+
+    marker = re.search(r"answer\s*:\s*(.*)", text or "", re.IGNORECASE)
+    if marker:
+        return marker.group(1).splitlines()[0].strip()
+    numbers = re.findall(r"-?\d[\d,]*(?:\.\d+)?", text or "")
+    return numbers[0] if numbers else None
+
+
+@prompt_strategies.mistake("react", "a ReAct loop with no step limit (loops until the model answers)")
+def react_forever(llm, question, tools, max_steps=6):
+    result = good_strategies.react(llm, question, tools, max_steps=10**6)
+    return result
+
+
+@prompt_strategies.mistake("tree_of_thought", "Tree of Thought keeping the worst candidates")
+def tot_worst(problem, propose, score, beam_width=2, depth=3):
+    frontier, kept = [problem], []
+    for _ in range(depth):
+        children = [f"{s}\n{t}" for s in frontier for t in propose(s)]
+        frontier = sorted(children, key=lambda c: (score(c), c))[:beam_width]
+        kept.append(list(frontier))
+    return frontier[0], kept
