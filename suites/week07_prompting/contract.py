@@ -165,3 +165,44 @@ def meta_prompt(llm, task, question):
     fill the written prompt with the question (appending it when the placeholder
     is missing) and return (the written prompt, the answer to it)."""
     raise NotImplementedError
+
+
+prompt_templates = Skill(
+    "prompt_templates",
+    weeks=(7,),
+    summary="prompt templates with variables and a versioned prompt registry on disk (history, diff, rollback)",
+    roadmap="Day 43-44: prompt version management",
+)
+
+
+@prompt_templates.function
+def template_variables(template):
+    """The variable names in a template, in order of first appearance: "{name}"
+    marks a variable, "{{" and "}}" are literal braces. Raises ValueError on an
+    unbalanced brace."""
+    raise NotImplementedError
+
+
+@prompt_templates.function
+def render(template, variables):
+    """Fill the template. Raises ValueError naming every missing variable (and,
+    separately, every unexpected one): a silently empty slot is a broken prompt."""
+    raise NotImplementedError
+
+
+@prompt_templates.function
+class PromptRegistry:
+    """Versions of named prompt templates, stored under the folder `root` so that a new
+    PromptRegistry(root) sees everything saved before.
+
+    save(name, text, message="") -> version dict {"name", "version" (1, 2, ...),
+        "hash" (sha256 of text, hex), "text", "message", "created"}; saving the same
+        text as the latest version returns that version instead of a new one.
+    get(name, version=None) -> the version dict (latest when None).
+    history(name) -> every version dict, oldest first.
+    diff(name, a, b) -> a unified diff (str) from version a's text to b's.
+    rollback(name, version) -> a NEW latest version whose text is `version`'s.
+    Unknown names or versions raise KeyError naming them."""
+
+    def __init__(self, root):
+        raise NotImplementedError

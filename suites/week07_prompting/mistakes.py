@@ -85,3 +85,14 @@ def tot_worst(problem, propose, score, beam_width=2, depth=3):
         frontier = sorted(children, key=lambda c: (score(c), c))[:beam_width]
         kept.append(list(frontier))
     return frontier[0], kept
+
+
+# --------------------------------------------------------------------- prompt templates
+from .contract import prompt_templates  # noqa: E402
+
+
+@prompt_templates.mistake("render", "rendering that leaves a missing variable empty instead of raising")
+def render_silently(template, variables):
+    from collections import defaultdict
+
+    return template.replace("{{", "\0").replace("}}", "\1").format_map(defaultdict(str, variables)).replace("\0", "{").replace("\1", "}")
