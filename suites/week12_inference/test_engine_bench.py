@@ -92,7 +92,7 @@ def test_decode_tokens_per_second_124m_vs_hf(impl, one_thread, tmp_path, run_rec
     (eager attention, KV cache) on the same weights, and % of the bandwidth roofline."""
     from aigc_bench.calibration import measure
 
-    bandwidth = measure(repeats=3)["triad_gbytes_per_s"] * 1e9  # bytes/s
+    bandwidth = 0.0
     hf = HFReference(tmp_path, seed=0, initializer_range=0.02)
     prompt, n_new = list(range(100, 116)), 32
 
@@ -104,21 +104,31 @@ def test_decode_tokens_per_second_124m_vs_hf(impl, one_thread, tmp_path, run_rec
         with torch.no_grad():
             hf.model32.generate(torch.tensor([prompt]), max_new_tokens=1, do_sample=False, pad_token_id=0)
 
-    hf_decode_s = max(best_time(hf_generate, 2) - best_time(hf_prefill, 2), 1e-9)
+    models = {w: impl.load_model(hf.directory, weights=w) for w in ("fp32", "int8", "int4")}
+    caches = {w: m.new_cache(len(prompt) + n_new) for w, m in models.items()}
+    for w, m in models.items():
+        m.forward(prompt, caches[w], 0, all_logits=False)
+
+    def engine_decode(w):
+        model, cache = models[w], caches[w]
+        cache.truncate(len(prompt))
+        token = 0
+        for i in range(n_new - 1):
+            token = int(np.argmax(model.forward([token], cache, len(prompt) + i, all_logits=False)))
+
+    # Rounds alternate between the contenders, best of each kept: a busy machine slows
+    # whichever runs at that moment, and alternating spreads that evenly.
+    best = {name: float("inf") for name in ("hf_generate", "hf_prefill", *models)}
+    for _ in range(3):
+        bandwidth = max(bandwidth, measure(repeats=2)["triad_gbytes_per_s"] * 1e9)  # bytes/s, best seen
+        best["hf_generate"] = min(best["hf_generate"], best_time(hf_generate, 1))
+        best["hf_prefill"] = min(best["hf_prefill"], best_time(hf_prefill, 1))
+        for w in models:
+            best[w] = min(best[w], best_time(lambda: engine_decode(w), 1))
+    hf_decode_s = max(best["hf_generate"] - best["hf_prefill"], 1e-9)
     results = {"hf_eager": {"decode_tokens_per_s": (n_new - 1) / hf_decode_s}}
-    for weights in ("fp32", "int8", "int4"):
-        model = impl.load_model(hf.directory, weights=weights)
-        cache = model.new_cache(len(prompt) + n_new)
-        model.forward(prompt, cache, 0, all_logits=False)
-
-        def decode():
-            cache.truncate(len(prompt))
-            token = 0
-            for i in range(n_new - 1):
-                token = int(np.argmax(model.forward([token], cache, len(prompt) + i, all_logits=False)))
-
-        seconds = best_time(decode, 2)
-        tok_s = (n_new - 1) / seconds
+    for weights, model in models.items():
+        tok_s = (n_new - 1) / best[weights]
         mean_context = len(prompt) + n_new / 2
         kv_bytes = 2 * model.config.n_layer * mean_context * model.config.n_embd * 4
         bytes_per_token = model.nbytes + kv_bytes
