@@ -6,7 +6,8 @@
   L2), with the BLAS NumPy is using and its kernel (OpenBLAS picks one per CPU, and the
   OPENBLAS_CORETYPE variable overrides it). Benchmark sessions record it as the "calibration"
   section of the run record.
-- `timed(fn, ...)`: best-of-N wall time of a call (other processes only ever make a run slower).
+- `timed_together({name: fn})`: best-of-N wall time of each call, in interleaved rounds
+  (other processes only ever make a run slower, and hit every peer alike).
 - `perf_counters(...)`: cycles and instructions of a kernel from `perf stat`, or why not.
 - `roofline_plot(...)`: attained GFLOP/s against arithmetic intensity under the two roofs,
   saved as PNG and SVG (reports reuse it with the data of the "roofline" section).
@@ -74,19 +75,23 @@ def measure(fma_iterations: int = 4_000_000, triad_elements: int = TRIAD_ELEMENT
     return result
 
 
-def timed(fn, *args, repeats: int = 5, min_time: float = 0.02, **kwargs) -> float:
-    """Best seconds per call over `repeats` rounds; each round loops until `min_time` passed."""
-    fn(*args, **kwargs)  # warm up (JIT, page faults, caches)
-    best = float("inf")
+def timed_together(calls: dict, repeats: int = 5, min_time: float = 0.02) -> dict:
+    """Best seconds per call of each zero-argument callable, measured in interleaved rounds
+    (A, B, C, A, B, C, ...) so that a burst of load from other processes hits every peer
+    alike: ratios between peers stay meaningful on a shared machine."""
+    for fn in calls.values():
+        fn()  # warm up
+    best = dict.fromkeys(calls, float("inf"))
     for _ in range(repeats):
-        calls, start = 0, time.perf_counter()
-        while True:
-            fn(*args, **kwargs)
-            calls += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_time:
-                break
-        best = min(best, elapsed / calls)
+        for name, fn in calls.items():
+            n, start = 0, time.perf_counter()
+            while True:
+                fn()
+                n += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= min_time:
+                    break
+            best[name] = min(best[name], elapsed / n)
     return best
 
 

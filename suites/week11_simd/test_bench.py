@@ -7,7 +7,8 @@ Targets (issue 3), recorded as metrics and in the "week11_targets" section, neve
   fp32 GEMM 1024^3 >= 0.8x OpenBLAS and >= 70% of peak; fp32 GEMV 4096^2 >= 80% of the
   triad bandwidth; INT8 GEMV 4096^2 >= 3x the same backend's fp32 GEMV.
 
-Timing: best of 5 rounds (calibration.timed); NumPy's BLAS is pinned to one thread with
+Timing: best of 5 interleaved rounds over the peers (calibration.timed_together), so load
+from other processes hits every peer alike; NumPy's BLAS is pinned to one thread with
 threadpoolctl and torch with set_num_threads(1), so every peer runs on one core."""
 
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ import pytest
 import torch
 
 from aigc_bench import registry
-from aigc_bench.calibration import perf_counters, perf_unavailable_reason, timed
+from aigc_bench.calibration import perf_counters, perf_unavailable_reason, timed_together
 from aigc_bench.implementation import Implementation
 
 from .kernel_checks import NMSE_LIMITS, assert_integers_exact, assert_nmse, exact_matmul, f64, int8_values
@@ -81,11 +82,11 @@ def test_bench_gemm_sweep(impl, calibration, roofline, record_metric, run_record
             ta, tb, tc = torch.from_numpy(a), torch.from_numpy(b), torch.empty(n, n)
             matmul(a, b, out=out)  # validated before it is timed
             assert_nmse(out, (f64(a) @ f64(b)).numpy(), limit=NMSE_LIMITS["matmul"], scale=(f64(a).abs() @ f64(b).abs()).numpy(), what=f"C at {n}^3")
-            rows = {
-                impl.name: timed(matmul, a, b, out=out),
-                "numpy-openblas": timed(np.matmul, a, b, out=peer_out),
-                "torch": timed(torch.matmul, ta, tb, out=tc),
-            }
+            rows = timed_together({
+                impl.name: lambda: matmul(a, b, out=out),
+                "numpy-openblas": lambda: np.matmul(a, b, out=peer_out),
+                "torch": lambda: torch.matmul(ta, tb, out=tc),
+            })
             _report(roofline, record_metric, "gemm", n, rows, calibration, 2.0 * n**3, 3 * 4 * n * n)
     seconds = rows[impl.name]
     _target(run_record, record_metric, impl, "gemm_1024_vs_openblas", rows["numpy-openblas"] / seconds)
@@ -105,11 +106,12 @@ def test_bench_gemv_sweep(impl, calibration, roofline, record_metric, run_record
             gemv(a, x, out=y)
             assert_nmse(y, (f64(a) @ f64(x)).numpy(), limit=NMSE_LIMITS["gemv"], scale=(f64(a).abs() @ f64(x).abs()).numpy(), what=f"gemv at {n}^2")
             ta, tx = torch.from_numpy(a), torch.from_numpy(x)
-            rows = {
-                impl.name: timed(gemv, a, x, out=y),
-                "numpy-openblas": timed(np.matmul, a, x, out=np.empty(n, np.float32)),
-                "torch": timed(torch.mv, ta, tx, out=torch.empty(n)),
-            }
+            y_peer, ty = np.empty(n, np.float32), torch.empty(n)
+            rows = timed_together({
+                impl.name: lambda: gemv(a, x, out=y),
+                "numpy-openblas": lambda: np.matmul(a, x, out=y_peer),
+                "torch": lambda: torch.mv(ta, tx, out=ty),
+            })
             _report(roofline, record_metric, "gemv", n, rows, calibration, 2.0 * n * n, 4 * (n * n + 2 * n))
     gbs = 4 * (4096 * 4096 + 2 * 4096) / rows[impl.name] * 1e-9
     _target(run_record, record_metric, impl, "gemv_4096_pct_bandwidth", 100 * gbs / calibration["triad_gbytes_per_s"])
@@ -122,7 +124,7 @@ def test_bench_dot_sweep(impl, calibration, roofline, record_metric, rng):
         for n in DOT_SIZES:
             x, y = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
             tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-            rows = {impl.name: timed(dot, x, y), "numpy-openblas": timed(np.dot, x, y), "torch": timed(torch.dot, tx, ty)}
+            rows = timed_together({impl.name: lambda: dot(x, y), "numpy-openblas": lambda: np.dot(x, y), "torch": lambda: torch.dot(tx, ty)})
             _report(roofline, record_metric, "dot", n, rows, calibration, 2.0 * n, 8 * n)
 
 
@@ -139,14 +141,18 @@ def test_bench_int8_gemv_against_fp32(impl, calibration, roofline, record_metric
             assert_integers_exact(y, exact_matmul(w, x), what=f"int8_gemv at {n}^2")
             wf, xf = w.astype(np.float32), x.astype(np.float32)
             tw, tx = torch.from_numpy(w), torch.from_numpy(x)
-            rows = {
-                impl.name: timed(int8_gemv, w, x, out=y),
-                "numpy-int32": timed(lambda: w.astype(np.int32) @ x.astype(np.int32), repeats=3),
-                "torch-int32": timed(lambda: torch.mv(tw.int(), tx.int()), repeats=3),
+            calls = {
+                impl.name: lambda: int8_gemv(w, x, out=y),
+                "numpy-int32": lambda: w.astype(np.int32) @ x.astype(np.int32),
+                "torch-int32": lambda: torch.mv(tw.int(), tx.int()),
             }
+            if fp32_gemv is not None:  # timed in the same interleaved rounds: the ratio is the target
+                yf = np.empty(n, np.float32)
+                calls["fp32"] = lambda: fp32_gemv(wf, xf, out=yf)
+            rows = timed_together(calls, repeats=3)
+            fp32_seconds = rows.pop("fp32", None)
             _report(roofline, record_metric, "int8_gemv", n, rows, calibration, 2.0 * n * n, n * n + n + 4 * n, unit="GOP/s")
-            if fp32_gemv is not None:
-                fp32_seconds = timed(fp32_gemv, wf, xf, out=np.empty(n, np.float32))
+            if fp32_seconds is not None:
                 print(f"int8_gemv {n}: {fp32_seconds / rows[impl.name]:.2f}x {impl.name}'s fp32 gemv")
     if fp32_gemv is not None:
         _target(run_record, record_metric, impl, "int8_gemv_4096_speedup_vs_fp32", fp32_seconds / rows[impl.name])
@@ -165,11 +171,12 @@ def test_bench_int4_gemv(impl, calibration, roofline, record_metric, rng):
         y = np.empty(n, np.float32)
         int4_gemv(packed, scales, x, group, out=y)
         assert_nmse(y, (f64(dequantized) @ f64(x)).numpy(), limit=NMSE_LIMITS["int4_gemv"], scale=(f64(dequantized).abs() @ f64(x).abs()).numpy(), what="int4_gemv at 4096^2")
-        rows = {
-            impl.name: timed(int4_gemv, packed, scales, x, group, out=y),
-            "numpy-fp32-dequantized": timed(np.matmul, dequantized, x, out=np.empty(n, np.float32)),
-            "torch-fp32-dequantized": timed(torch.mv, torch.from_numpy(dequantized), torch.from_numpy(x)),
-        }
+        y_peer, t_deq, tx = np.empty(n, np.float32), torch.from_numpy(dequantized), torch.from_numpy(x)
+        rows = timed_together({
+            impl.name: lambda: int4_gemv(packed, scales, x, group, out=y),
+            "numpy-fp32-dequantized": lambda: np.matmul(dequantized, x, out=y_peer),
+            "torch-fp32-dequantized": lambda: torch.mv(t_deq, tx),
+        })
     _report(roofline, record_metric, "int4_gemv", n, rows, calibration, 2.0 * n * n, packed.nbytes + scales.nbytes + 8 * n)
 
 
@@ -180,13 +187,14 @@ def test_bench_aligned_vs_unaligned_loads(impl, calibration, roofline, record_me
         buffer = impl.aligned_empty((n + 8,), "float32", 64)
         buffer[:] = rng.standard_normal(n + 8).astype(np.float32)
         aligned, offset = buffer[:n], buffer[1 : n + 1]
-        rows = {
-            f"{impl.name}-aligned-loads": timed(impl.raw("sum_aligned"), aligned),
-            f"{impl.name}-unaligned-loads": timed(impl.raw("sum_unaligned"), aligned),
-            f"{impl.name}-unaligned-loads-offset-buffer": timed(impl.raw("sum_unaligned"), offset),
-            "numpy": timed(np.sum, aligned),
-            "torch": timed(torch.sum, torch.from_numpy(aligned)),
-        }
+        sum_aligned, sum_unaligned, t_aligned = impl.raw("sum_aligned"), impl.raw("sum_unaligned"), torch.from_numpy(aligned)
+        rows = timed_together({
+            f"{impl.name}-aligned-loads": lambda: sum_aligned(aligned),
+            f"{impl.name}-unaligned-loads": lambda: sum_unaligned(aligned),
+            f"{impl.name}-unaligned-loads-offset-buffer": lambda: sum_unaligned(offset),
+            "numpy": lambda: np.sum(aligned),
+            "torch": lambda: torch.sum(t_aligned),
+        })
         _report(roofline, record_metric, "sum", n, rows, calibration, 1.0 * n, 4 * n)
 
 
