@@ -21,6 +21,8 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights (--config)")
     parser.add_argument("--weights", choices=["fp32", "int8", "int4"], default="fp32", help="weight format of the engine (default fp32)")
     parser.add_argument("--max-batch", type=int, default=8, help="most requests decoded together (continuous batching)")
+    parser.add_argument("--blas-threads", type=int, default=1,
+                        help="BLAS threads of the engine's matrix products (default 1: on a small machine the event loop keeps a core)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
 
 
@@ -34,11 +36,17 @@ def run(args) -> int:
     if not 0 <= args.port < 65536:
         print(f"aigc-bench serve: --port {args.port} is not a TCP port", file=sys.stderr)
         return 2
+    if args.blas_threads < 1:
+        print("aigc-bench serve: --blas-threads must be at least 1", file=sys.stderr)
+        return 2
     if args.max_batch < 1:
         print("aigc-bench serve: --max-batch must be at least 1", file=sys.stderr)
         return 2
 
     import uvicorn
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=args.blas_threads, user_api="blas")
 
     from aigc_bench.server.app import create_app
     from aigc_bench.server.engines import load_generation_engine

@@ -96,11 +96,7 @@ def create_app(loaded: LoadedEngine, tokenizer=None, embedder=None) -> FastAPI:
         log.exception("unhandled error on %s", request.url.path)
         return JSONResponse(APIError(500, f"internal error: {type(exc).__name__}", type="server_error").body(), status_code=500)
 
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next):
-        response = await call_next(request)
-        metrics.requests.labels(request.url.path if request.url.path in KNOWN_PATHS else "other", str(response.status_code)).inc()
-        return response
+    app.add_middleware(RequestCounter, metrics=metrics)
 
     # ------------------------------------------------------------------ info
     def model_card(model_id: str) -> dict:
@@ -118,7 +114,8 @@ def create_app(loaded: LoadedEngine, tokenizer=None, embedder=None) -> FastAPI:
 
     @app.get("/health")
     async def health():
-        return {"status": "ok", "model": loaded.model_id, "engine": loaded.source, "n_ctx": loaded.n_ctx}
+        return {"status": "ok", "model": loaded.model_id, "engine": loaded.source, "n_ctx": loaded.n_ctx,
+                "embeddings_ready": state["embedder"] is not None}
 
     @app.get("/metrics")
     async def prometheus_metrics():
@@ -374,6 +371,28 @@ def create_app(loaded: LoadedEngine, tokenizer=None, embedder=None) -> FastAPI:
         return {"object": "list", "data": data, "model": EMBEDDING_MODEL, "usage": {"prompt_tokens": counted, "total_tokens": counted}}
 
     return app
+
+
+class RequestCounter:
+    """Counts responses by endpoint and status (aigc_requests_total). A plain ASGI
+    middleware: it only watches the response's start message, so streamed chunks
+    pass straight through (FastAPI's @app.middleware("http") would relay each one
+    through an extra task and memory stream)."""
+
+    def __init__(self, app, metrics: ServerMetrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        endpoint = scope["path"] if scope["path"] in KNOWN_PATHS else "other"
+
+        async def watching_send(message):
+            if message["type"] == "http.response.start":
+                self.metrics.requests.labels(endpoint, str(message["status"])).inc()
+            await send(message)
+
+        await self.app(scope, receive, watching_send)
 
 
 KNOWN_PATHS = {"/v1/models", "/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/metrics", "/health"}

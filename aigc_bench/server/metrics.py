@@ -31,14 +31,16 @@ class ServerMetrics:
         self.queue_depth = Gauge("aigc_queue_depth", "requests submitted to the engine that have not produced a first token yet", registry=r)
         self.running = Gauge("aigc_running_requests", "requests generating tokens", registry=r)
         self.aborted = Counter("aigc_aborted_requests", "requests aborted before finishing (client gone, stop string)", registry=r)
-        self._recent: collections.deque[tuple[float, int]] = collections.deque()
+        self._recent: collections.deque[tuple[float, int]] = collections.deque()  # (time, tokens) per step
+        self._recent_tokens = 0  # their sum, kept as steps enter and leave the window
 
     def observe_tokens(self, count: int, now: float | None = None) -> None:
         now = time.perf_counter() if now is None else now
         self._recent.append((now, count))
+        self._recent_tokens += count
         while self._recent and self._recent[0][0] < now - TOKENS_PER_SECOND_WINDOW:
-            self._recent.popleft()
-        self.tokens_per_second.set(sum(c for _, c in self._recent) / TOKENS_PER_SECOND_WINDOW)
+            self._recent_tokens -= self._recent.popleft()[1]
+        self.tokens_per_second.set(self._recent_tokens / TOKENS_PER_SECOND_WINDOW)
 
     def exposition(self) -> tuple[bytes, str]:
         self.observe_tokens(0)  # let the tokens/s gauge decay when idle

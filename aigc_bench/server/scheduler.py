@@ -94,12 +94,13 @@ class EngineLoop:
     # ---------------------------------------------------------------- the loop
     async def _run(self) -> None:
         while True:
-            if not await self._call(self.engine.has_work):
-                self._wake.clear()
-                await self._wake.wait()
-                continue
             try:
-                events = await self._call(self.engine.step)
+                # cleared before the step: a request submitted at any later moment sets it again
+                self._wake.clear()
+                events = await self._call(self._step_if_work)  # one thread hop per step
+                if events is None:
+                    await self._wake.wait()
+                    continue
             except Exception as exc:  # a broken engine fails its requests, not the server
                 log.exception("engine.step failed")
                 for stream in list(self.streams.values()):
@@ -124,6 +125,10 @@ class EngineLoop:
                 self.metrics.observe_tokens(len(events), now)
             self._update_gauges()
             await asyncio.sleep(0)  # let handlers run between steps
+
+    def _step_if_work(self):
+        """On the engine thread: a step, or None when the engine is idle."""
+        return self.engine.step() if self.engine.has_work() else None
 
     def _update_gauges(self) -> None:
         if self.metrics is None:
