@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from aigc_bench import session
 from aigc_bench import strategies as S
 from aigc_bench.checks import assert_exact, assert_nontrivial, fail
 from aigc_bench.guarded import call_or_fail, guarded_input
@@ -85,7 +86,10 @@ def run_check(impl, check, *args, **kwargs):
     if key not in _TWINS:
         _TWINS[key] = Implementation(impl.backend, impl.skill)
         _TWINS[key].has(next(iter(impl.skill.functions)))  # import the module once, here, not in every child
-    return call_or_fail(check, _TWINS[key], *args, what=f"{impl.name}'s {impl.skill.name}", **kwargs)
+    twin = _TWINS[key]
+    if session.current is not None and twin not in session.current.implementations:
+        session.current.implementations.append(twin)  # so a failure in the child can name a likely mistake
+    return call_or_fail(check, twin, *args, what=f"{impl.name}'s {impl.skill.name}", **kwargs)
 
 
 def addressed(test):
