@@ -113,7 +113,9 @@ def guarded_input(values, name: str = "input", misalign: int = 0) -> GuardedBuff
 
 
 class KernelCrashed(AssertionError):
-    pass
+    def __init__(self, signal_name: str):
+        super().__init__(f"the kernel crashed the process with {signal_name}")
+        self.signal_name = signal_name
 
 
 def call_isolated(fn, *args, **kwargs):
@@ -138,7 +140,7 @@ def call_isolated(fn, *args, **kwargs):
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        raise KernelCrashed(f"the kernel crashed the process with {signal.Signals(sig).name}")
+        raise KernelCrashed(signal.Signals(sig).name)
     kind, value = pickle.loads(data)
     if kind == "error":
         raise value
@@ -165,7 +167,7 @@ def assert_alignment_safe(fn, values, name: str = "x", alignment: int = 32, misa
         second = call_isolated(fn, shifted.array)
     except KernelCrashed as exc:
         fail(
-            f"{what} {str(exc)[len('the kernel '):]} on {name} starting {misalign} bytes past a {alignment}-byte boundary, "
+            f"{what} crashed the process with {exc.signal_name} on {name} starting {misalign} bytes past a {alignment}-byte boundary, "
             f"but not on the same data aligned: an unaligned load on an aligned-only path "
             f"(_mm256_load_ps / vmovaps need a {alignment}-byte aligned address; use loadu or check alignment first)"
         )
