@@ -31,7 +31,7 @@ import numpy as np
 
 from .checks import fail
 
-CANARY_BYTES = 64  # more than one AVX-512 vector: a whole-vector overrun lands inside it
+CANARY_BYTES = 64  # one whole AVX-512 vector: a full-vector overrun lands inside the canary
 # a byte pattern no kernel result is likely to reproduce by accident
 _MARKER = np.array([(0xA5 + 7 * i) % 256 for i in range(CANARY_BYTES)], dtype=np.uint8)
 
