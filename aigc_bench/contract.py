@@ -47,6 +47,10 @@ class Skill:
     # dotted names of the reference an implementation is judged against; calling them
     # is caught even in a backend that declares itself built on torch
     reference_functions: tuple[str, ...] = ()
+    # Libraries the skill is judged against: a backend not built on them may not call
+    # into them at all. () for skills whose inputs include callbacks that legitimately
+    # use torch (an embedding function handed to a few-shot selector).
+    reference_libraries: tuple[str, ...] = ("torch", "transformers")
     # False for skills whose functions call back into objects the test holds (an LLM
     # client, a tool registry): a worker process would run them on copies.
     isolatable: bool = True

@@ -41,8 +41,6 @@ class NotImplementedYet(BaseException):
     contract asks for."""
 
 
-# Module prefixes an implementation may not call unless it declares itself built on them.
-REFERENCE_LIBRARIES = ("torch", "transformers")
 
 # Standard-library functions that importing torch replaces with its own (torch.package
 # patches inspect.getfile): library code such as numba's JIT compiler calls them as the
@@ -187,7 +185,7 @@ class ReferenceGuard:
         self.forbidden_objects = {
             id(obj): dotted for dotted, obj in _resolve_all(impl.skill.reference_functions)
         }
-        self.forbidden_prefixes = () if impl.built_on_torch else REFERENCE_LIBRARIES
+        self.forbidden_prefixes = () if impl.built_on_torch else tuple(impl.skill.reference_libraries)
 
     def __enter__(self):
         self._previous = sys.getprofile()

@@ -206,3 +206,34 @@ class PromptRegistry:
 
     def __init__(self, root):
         raise NotImplementedError
+
+
+few_shot_selection = Skill(
+    "few_shot_selection",
+    weeks=(7,),
+    summary="choosing few-shot examples: fixed, seeded random, by embedding similarity, and generated from a labelled pool",
+    roadmap="Day 43-44: automatic few-shot example generation",
+    reference_libraries=(),  # the embed callback it is given runs MiniLM on torch
+)
+
+
+@few_shot_selection.function
+def select_examples(pool, k, method="fixed", query=None, embed=None, seed=0):
+    """k examples from `pool` (a list of (input, output) pairs), without repeats:
+    - "fixed": the first k;
+    - "random": k drawn without replacement by numpy.random.default_rng(seed)
+      (the same seed gives the same examples);
+    - "similar": the k whose input embeds closest (cosine) to `query`; `embed`
+      maps a list of strings to an array [n, d]; most similar first.
+    k larger than the pool returns the whole pool (in the method's order).
+    Raises ValueError for an unknown method, k < 0, or "similar" without query/embed."""
+    raise NotImplementedError
+
+
+@few_shot_selection.function
+def generate_examples(pool, k, embed):
+    """Automatic few-shot examples from a labelled pool of (input, label) pairs:
+    cover the labels first (round-robin over labels sorted by name), and within a
+    label take the most typical example first (highest mean cosine similarity of
+    its input to the other inputs of that label). Returns k pairs."""
+    raise NotImplementedError

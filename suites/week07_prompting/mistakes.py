@@ -96,3 +96,25 @@ def render_silently(template, variables):
     from collections import defaultdict
 
     return template.replace("{{", "\0").replace("}}", "\1").format_map(defaultdict(str, variables)).replace("\0", "{").replace("\1", "}")
+
+
+# --------------------------------------------------------------------- few-shot selection
+from impls.numpy import few_shot_selection as good_selection  # noqa: E402
+
+from .contract import few_shot_selection  # noqa: E402
+
+
+@few_shot_selection.mistake("select_examples", "'similar' selection returning the LEAST similar examples (argsort without the minus)")
+def similar_reversed(pool, k, method="fixed", query=None, embed=None, seed=0):
+    if method != "similar":
+        return good_selection.select_examples(pool, k, method, query, embed, seed)
+    v = good_selection._unit(embed([s for s, _ in pool] + [query]))
+    return [pool[i] for i in np.argsort(v[:-1] @ v[-1])[:k]]
+
+
+@few_shot_selection.mistake("generate_examples", "generated examples that ignore the labels (all from the largest class)")
+def generate_ignoring_labels(pool, k, embed):
+    return list(pool[:k])
+
+
+import numpy as np  # noqa: E402
