@@ -93,12 +93,61 @@ def scaling_curves(bench: pd.DataFrame, out_dir: Path) -> list[dict]:
     return figures
 
 
+IMAGE_SUFFIXES = (".svg", ".png")
+
+
+def section_files(name: str, items: list[dict], out_dir: Path) -> list[dict]:
+    """Pictures a suite drew itself and listed in its section's "files" (the latest
+    run's), copied next to the report so that the site stays self-contained."""
+    import shutil
+
+    shown = []
+    for item in items[-1:]:
+        data = item["data"]
+        files = data.get("files", []) if isinstance(data, dict) else []
+        for f in files:
+            f = Path(f)
+            if f.suffix in IMAGE_SUFFIXES and f.exists() and not (f.suffix == ".png" and f.with_suffix(".svg") in map(Path, files)):
+                target = out_dir / f"{name}-{f.name}"
+                shutil.copyfile(f, target)
+                shown.append({"src": f"{out_dir.name}/{target.name}", "caption": f"{name}: {f.stem.replace('_', ' ')}"})
+    return shown
+
+
+def latency_cdfs(items: list[dict], out_dir: Path) -> list[dict]:
+    from ..loadtest.plot import plot_latency_cdfs
+
+    sections = {f"{i['run_id']}#{n}": i["data"] for n, i in enumerate(items[-4:]) if isinstance(i["data"], dict) and i["data"].get("requests")}
+    if not sections:
+        return []
+    path = plot_latency_cdfs(sections, out_dir / "loadtest-latency-cdf.svg")
+    return [{"src": f"{out_dir.name}/{Path(path).name}", "caption": "load test: latency CDFs (TTFT, TPOT, ITL, E2EL)"}]
+
+
+def quantization_tradeoff(items: list[dict], out_dir: Path) -> list[dict]:
+    from ..quantization import plot_precision_vs_compression
+
+    shown = []
+    for item in items[-2:]:
+        points = item["data"].get("points", []) if isinstance(item["data"], dict) else []
+        for metric in ("mean_cosine", "mean_layer_sqnr_db"):
+            usable = [p for p in points if p.get(metric) is not None]
+            if usable:
+                path = plot_precision_vs_compression(usable, out_dir / f"quantization-{metric}-{len(shown)}.svg", metric=metric)
+                shown.append({"src": f"{out_dir.name}/{Path(path).name}", "caption": f"quantization: {metric.replace('_', ' ')} against bits per weight"})
+    return shown
+
+
+SECTION_PLOTTERS.update({"loadtest": "aigc_bench.report.plots:latency_cdfs", "quantization": "aigc_bench.report.plots:quantization_tradeoff"})
+
+
 def for_section(name: str, items: list[dict], out_dir: Path) -> list[dict]:
+    shown = section_files(name, items, out_dir)
     target = SECTION_PLOTTERS.get(name)
     if not target:
-        return []
+        return shown
     module, function = target.split(":")
     try:
-        return getattr(importlib.import_module(module), function)(items, out_dir) or []
+        return shown + (getattr(importlib.import_module(module), function)(items, out_dir) or [])
     except Exception as exc:  # a plot must never take the report down
-        return [{"src": "", "caption": f"plot for {name} failed: {type(exc).__name__}: {exc}"}]
+        return shown + [{"src": "", "caption": f"plot for {name} failed: {type(exc).__name__}: {exc}"}]
