@@ -237,3 +237,64 @@ def generate_examples(pool, k, embed):
     label take the most typical example first (highest mean cosine similarity of
     its input to the other inputs of that label). Returns k pairs."""
     raise NotImplementedError
+
+
+prompt_optimizer = Skill(
+    "prompt_optimizer",
+    weeks=(7, 8),
+    summary="a prompt optimizer: 8 mutation strategies over a prompt configuration, hill-climbing within a budget of LLM calls",
+    roadmap="Day 45-47: a prompt optimizer; Day 52-53: a prompt optimizer with 7 strategies",
+    isolatable=False,  # its functions call the test's LLM client and evaluation function
+    reference_libraries=(),
+)
+
+# A prompt configuration is a dict:
+#   {"instruction": str, "role": str | None, "examples": [(input, output), ...],
+#    "cot": bool, "output_format": str | None, "self_critique": bool}
+# Missing keys take those defaults (role None, no examples, everything off).
+
+MUTATIONS = ("rewrite_instruction", "add_example", "remove_example", "toggle_cot",
+             "output_format", "role", "self_critique", "reorder_examples")
+
+
+@prompt_optimizer.function
+def render_config(config, question):
+    """The prompt for one input, in this order: the role line ("You are <role>."),
+    the instruction, the output-format line, each example as "Input: ...\\nOutput: ...",
+    then "Input: <question>", the chain-of-thought request (containing "step by step")
+    when cot is on, the self-critique request (containing "check your answer") when
+    on, and last "Output:". Raises ValueError when the instruction is empty."""
+    raise NotImplementedError
+
+
+@prompt_optimizer.function
+def mutate(config, strategy, llm, pool, rng):
+    """A NEW configuration (the input is never modified) after one strategy of MUTATIONS:
+    - rewrite_instruction: the LLM rewrites the instruction (one call; its first
+      non-empty line, quotes stripped, becomes the instruction; an empty reply keeps it);
+    - add_example: appends a pool example not yet used (drawn with rng);
+    - remove_example: drops one example (drawn with rng);
+    - toggle_cot / self_critique: flips that switch;
+    - output_format: sets the "Answer: <answer>" format line, or removes it when set;
+    - role: sets a role ("a careful expert") or removes it when set;
+    - reorder_examples: a different order of the examples (rng).
+    When a strategy cannot change anything (no example to add or remove, fewer than two
+    to reorder) the configuration comes back equal. Unknown strategy: ValueError."""
+    raise NotImplementedError
+
+
+@prompt_optimizer.function
+def optimize(initial, evaluate, llm, budget, pool=(), seed=0, strategies=None):
+    """Hill-climbing over configurations. `evaluate(config, llm) -> float` (higher is
+    better) calls the llm it is given; every LLM call, by evaluate or by a mutation,
+    counts against `budget` (wrap llm in aigc_bench.llm.Budgeted). The initial
+    configuration is evaluated first; then rounds try each strategy (in an order drawn
+    from numpy.random.default_rng(seed)) on the current best, evaluating candidates not
+    seen before; a strictly better one becomes the current best. It stops when the
+    budget runs out (a candidate whose evaluation was cut short is discarded) or when a
+    whole round finds no new candidate. strategies: a subset of MUTATIONS (None: all).
+    Returns {"best": config, "score": its score, "calls": LLM calls used,
+    "trajectory": [{"step", "strategy" ("initial" first), "score", "best_score",
+    "prompt_hash"}, ...] one entry per evaluated candidate}.
+    Raises ValueError when budget < 1 or the budget cannot evaluate the initial config."""
+    raise NotImplementedError

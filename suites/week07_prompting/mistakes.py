@@ -118,3 +118,49 @@ def generate_ignoring_labels(pool, k, embed):
 
 
 import numpy as np  # noqa: E402
+
+
+# --------------------------------------------------------------------- prompt optimizer
+from impls.numpy import prompt_optimizer as good_optimizer  # noqa: E402
+
+from .contract import prompt_optimizer  # noqa: E402
+
+
+@prompt_optimizer.mistake("optimize", "an optimizer that ignores the budget (calls the raw client for a fixed number of rounds)")
+def optimize_ignoring_budget(initial, evaluate, llm, budget, pool=(), seed=0, strategies=None):
+    rng = np.random.default_rng(seed)
+    best = dict(initial)
+    best_score = evaluate(best, llm)
+    trajectory = [{"step": 0, "strategy": "initial", "score": best_score, "best_score": best_score, "prompt_hash": good_optimizer.prompt_hash(best)}]
+    for _ in range(3):
+        for strategy in good_optimizer.MUTATIONS:
+            candidate = good_optimizer.mutate(best, strategy, llm, pool, rng)
+            score = evaluate(candidate, llm)
+            if score > best_score:
+                best, best_score = candidate, score
+            trajectory.append({"step": len(trajectory), "strategy": strategy, "score": score, "best_score": best_score, "prompt_hash": good_optimizer.prompt_hash(candidate)})
+    return {"best": best, "score": best_score, "calls": budget, "trajectory": trajectory}
+
+
+@prompt_optimizer.mistake("optimize", "an optimizer that returns the last candidate evaluated instead of the best")
+def optimize_keeping_last(initial, evaluate, llm, budget, pool=(), seed=0, strategies=None):
+    last = {}
+    counting = good_optimizer.Budgeted(llm, budget)
+
+    def remember(config, client):
+        last["config"], last["score"] = config, evaluate(config, client)
+        return last["score"]
+
+    result = good_optimizer.optimize(initial, remember, counting, budget, pool, seed, strategies)
+    return {**result, "best": last["config"], "score": last["score"], "calls": counting.calls}
+
+
+@prompt_optimizer.mistake("mutate", "a mutation that edits the incumbent configuration in place (examples.append)")
+def mutate_in_place(config, strategy, llm, pool, rng):
+    if strategy == "add_example":
+        config.setdefault("examples", [])
+        unused = [tuple(e) for e in pool if tuple(e) not in [tuple(x) for x in config["examples"]]]
+        if unused:
+            config["examples"].append(unused[int(rng.integers(len(unused)))])
+        return config
+    return good_optimizer.mutate(config, strategy, llm, pool, rng)
