@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .index import add_repo_arguments, open_repo
+from .index import add_repo_arguments, indexed_repo
 
 NAME = "ask"
 HELP = "answer a question about a repository, citing path:start-end"
@@ -25,13 +25,9 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    qa = open_repo(args.repo, args)
+    qa = indexed_repo(args, args.question, "question")
     if qa is None:
         return 2
-    if not args.question.strip():
-        print("error: the question is empty", file=sys.stderr)
-        return 2
-    qa.index(progress=sys.stderr.isatty())
     try:
         answer = qa.ask(args.question, k=args.k, budget_tokens=args.budget, model=args.model)
     except Exception as exc:  # the endpoint: connection refused, unknown model, ...

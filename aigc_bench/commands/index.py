@@ -34,6 +34,19 @@ def open_repo(path, args):
         return None
 
 
+def indexed_repo(args, text: str, what: str):
+    """For `search` and `ask`: the repository's CodeQA with its index brought up to date,
+    or None after naming the problem (exit status 2)."""
+    qa = open_repo(args.repo, args)
+    if qa is None:
+        return None
+    if not text.strip():
+        print(f"error: the {what} is empty", file=sys.stderr)
+        return None
+    qa.index(progress=sys.stderr.isatty())
+    return qa
+
+
 def run(args) -> int:
     qa = open_repo(args.path, args)
     if qa is None:

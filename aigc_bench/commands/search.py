@@ -3,9 +3,8 @@ each with its path:start-end. Indexes the repository first (incrementally)."""
 
 from __future__ import annotations
 
-import sys
 
-from .index import add_repo_arguments, open_repo
+from .index import add_repo_arguments, indexed_repo
 
 NAME = "search"
 HELP = "semantic code search in a repository: ranked results with path:lines"
@@ -22,13 +21,9 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    qa = open_repo(args.repo, args)
+    qa = indexed_repo(args, args.query, "query")
     if qa is None:
         return 2
-    if not args.query.strip():
-        print("error: the query is empty", file=sys.stderr)
-        return 2
-    qa.index(progress=sys.stderr.isatty())
     results = qa.search(args.query, k=args.k, mode=args.mode, mmr_lambda=args.mmr)
     if not results:
         print("no results")

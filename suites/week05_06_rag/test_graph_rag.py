@@ -2,7 +2,6 @@
 retrieval expanded along it, measured against plain dense retrieval on the same
 questions."""
 
-import pytest
 
 from aigc_bench import rag_eval
 from aigc_bench.checks import fail
@@ -38,7 +37,6 @@ def test_graph_links_calls_and_members(impl):
 
 
 def test_graph_links_imports(impl):
-    from aigc_bench.rag import Chunk
 
     helper = chunk_ast(whole_file("pkg/geometry.py", "def circle_area(r):\n    return 3.14159 * r * r\n", "python"))
     user = chunk_ast(whole_file("pkg/report.py", "from geometry import circle_area\n\n\ndef report(r):\n    print(r)\n    return r\n", "python"))

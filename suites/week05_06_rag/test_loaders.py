@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("pdf")
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -54,7 +54,7 @@ def _tiny_cross_encoder(directory):
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    from aigc_bench.models import minilm_dir, minilm_tokenizer
+    from aigc_bench.models import minilm_tokenizer
 
     torch.manual_seed(0)
     config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, num_labels=1)

@@ -1,7 +1,6 @@
 """Retrievers: BM25 against bm25s, dense top-k, hybrid fusion (roadmap Day 33-34)."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
