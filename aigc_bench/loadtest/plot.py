@@ -79,5 +79,6 @@ def plot_throughput_vs_concurrency(sections: list[dict], path: str | Path) -> Pa
     twin.plot(xs, [m["median_tpot_ms"] for _, m in rows], "s--", color="tab:red", label="median TPOT (ms)")
     twin.set_ylabel("median TPOT (ms)")
     ax.grid(alpha=0.3)
-    fig.legend(loc="upper left", fontsize="small")
+    lines = ax.get_lines() + twin.get_lines()
+    ax.legend(lines, [line.get_label() for line in lines], loc="upper left", fontsize="small")
     return _save(fig, path)
