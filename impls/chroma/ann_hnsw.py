@@ -21,7 +21,7 @@ import numpy as np
 from chromadb.config import Settings
 
 from aigc_bench.embedding_clients import chroma_embedding_function
-from impls.numpy.ann_common import as_matrix, as_query, check_k, check_metric, check_params
+from impls.numpy.ann_common import as_matrix, as_query, check_k, check_metric, check_params, positive_int
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="aigc-chroma-ann-"))
 atexit.register(shutil.rmtree, _FOLDER, True)
@@ -84,10 +84,8 @@ def search(index, query, k=10):
 
 def set_search_params(index, **params):
     p = check_params(params, {"ef_search": index.ef_search}, "search")
-    if int(p["ef_search"]) != p["ef_search"] or p["ef_search"] < 1:
-        raise ValueError(f"ef_search must be a positive integer, got {p['ef_search']!r}")
-    index.collection.modify(configuration={"hnsw": {"ef_search": int(p["ef_search"])}})
-    index.ef_search = int(p["ef_search"])
+    index.ef_search = positive_int(p["ef_search"], "ef_search")
+    index.collection.modify(configuration={"hnsw": {"ef_search": index.ef_search}})
 
 
 def memory_bytes(index):

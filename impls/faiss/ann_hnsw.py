@@ -2,7 +2,7 @@
 
 import faiss
 
-from impls.numpy.ann_common import as_matrix, check_params
+from impls.numpy.ann_common import as_matrix, check_params, positive_int
 
 from .ann_bruteforce import FaissIndex, faiss_add, faiss_batch_search, faiss_metric, faiss_search
 
@@ -23,9 +23,7 @@ add, search, batch_search = faiss_add, faiss_search, faiss_batch_search
 
 def set_search_params(index, **params):
     p = check_params(params, {"ef_search": index.index.hnsw.efSearch}, "search")
-    if int(p["ef_search"]) != p["ef_search"] or p["ef_search"] < 1:
-        raise ValueError(f"ef_search must be a positive integer, got {p['ef_search']!r}")
-    index.index.hnsw.efSearch = int(p["ef_search"])
+    index.index.hnsw.efSearch = positive_int(p["ef_search"], "ef_search")
 
 
 def memory_bytes(index):

@@ -4,7 +4,7 @@ import math
 
 import faiss
 
-from impls.numpy.ann_common import as_matrix, check_params, prepare
+from impls.numpy.ann_common import as_matrix, check_params, positive_int, prepare
 
 from .ann_bruteforce import FaissIndex, faiss_add, faiss_batch_search, faiss_metric, faiss_search
 
@@ -32,9 +32,7 @@ add, search, batch_search = faiss_add, faiss_search, faiss_batch_search
 
 def set_search_params(index, **params):
     p = check_params(params, {"nprobe": index.index.nprobe}, "search")
-    if int(p["nprobe"]) != p["nprobe"] or p["nprobe"] < 1:
-        raise ValueError(f"nprobe must be a positive integer, got {p['nprobe']!r}")
-    index.index.nprobe = min(int(p["nprobe"]), index.index.nlist)
+    index.index.nprobe = min(positive_int(p["nprobe"], "nprobe"), index.index.nlist)
 
 
 def memory_bytes(index):

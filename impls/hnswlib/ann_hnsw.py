@@ -3,7 +3,7 @@
 import hnswlib
 import numpy as np
 
-from impls.numpy.ann_common import as_matrix, as_query, check_k, check_metric, check_params
+from impls.numpy.ann_common import as_matrix, as_query, check_k, check_metric, check_params, positive_int
 
 
 class HnswlibIndex:
@@ -50,9 +50,7 @@ def search(index, query, k=10):
 
 def set_search_params(index, **params):
     p = check_params(params, {"ef_search": index.index.ef}, "search")
-    if int(p["ef_search"]) != p["ef_search"] or p["ef_search"] < 1:
-        raise ValueError(f"ef_search must be a positive integer, got {p['ef_search']!r}")
-    index.index.set_ef(int(p["ef_search"]))
+    index.index.set_ef(positive_int(p["ef_search"], "ef_search"))
 
 
 def memory_bytes(index):

@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from impls.numpy.ann_common import as_matrix, as_query, check_k, check_metric, check_params, pad, prepare
+from impls.numpy.ann_common import as_matrix, as_query, check_k, check_metric, check_params, pad, positive_int, prepare
 
 MAX_LEVELS = 16  # level 0 plus up to 15 upper layers (P(level >= 15) = M^-15: never)
 L2, IP = 0, 1
@@ -300,9 +300,7 @@ def batch_search(index, queries, k=10):
 
 def set_search_params(index, **params):
     p = check_params(params, {"ef_search": index.ef_search}, "search")
-    if int(p["ef_search"]) != p["ef_search"] or p["ef_search"] < 1:
-        raise ValueError(f"ef_search must be a positive integer, got {p['ef_search']!r}")
-    index.ef_search = int(p["ef_search"])
+    index.ef_search = positive_int(p["ef_search"], "ef_search")
 
 
 def memory_bytes(index):

@@ -51,10 +51,19 @@ def as_query(query, dim: int) -> np.ndarray:
     return as_matrix(q[None, :], dim, "query")[0]
 
 
+def positive_int(value, name: str) -> int:
+    """`value` as an int >= 1, or ValueError naming the parameter."""
+    try:
+        whole = int(value) == value
+    except (TypeError, ValueError):
+        whole = False
+    if not whole or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def check_k(k) -> int:
-    if int(k) != k or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
-    return int(k)
+    return positive_int(k, "k")
 
 
 def normalise(x: np.ndarray) -> np.ndarray:

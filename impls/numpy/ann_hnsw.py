@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .ann_common import as_matrix, as_query, batch_by_search, check_k, check_metric, check_params, prepare
+from .ann_common import as_matrix, as_query, batch_by_search, check_k, check_metric, check_params, positive_int, prepare
 
 
 class HNSWIndex:
@@ -160,9 +160,7 @@ def batch_search(index, queries, k=10):
 
 def set_search_params(index, **params):
     p = check_params(params, {"ef_search": index.ef_search}, "search")
-    if int(p["ef_search"]) != p["ef_search"] or p["ef_search"] < 1:
-        raise ValueError(f"ef_search must be a positive integer, got {p['ef_search']!r}")
-    index.ef_search = int(p["ef_search"])
+    index.ef_search = positive_int(p["ef_search"], "ef_search")
 
 
 def memory_bytes(index):

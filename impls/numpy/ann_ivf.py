@@ -16,7 +16,8 @@ import math
 import numpy as np
 
 from .ann_common import (
-    as_matrix, as_query, batch_by_search, check_k, check_metric, check_params, distances, prepare, top_k,
+    as_matrix, as_query, batch_by_search, check_k, check_metric, check_params, distances, positive_int, prepare,
+    top_k,
 )
 
 TRAIN_POINTS_PER_LIST = 64  # k-means trains on at most this many vectors per centroid (faiss uses 39-256)
@@ -107,10 +108,7 @@ def batch_search(index, queries, k=10):
 
 def set_search_params(index, **params):
     p = check_params(params, {"nprobe": index.nprobe}, "search")
-    nprobe = p["nprobe"]
-    if int(nprobe) != nprobe or nprobe < 1:
-        raise ValueError(f"nprobe must be a positive integer, got {nprobe!r}")
-    index.nprobe = min(int(nprobe), index.nlist)
+    index.nprobe = min(positive_int(p["nprobe"], "nprobe"), index.nlist)
 
 
 def memory_bytes(index):

@@ -28,9 +28,9 @@ def _scores(model, pairs) -> dict[str, float]:
     return evaluate_embeddings(_encode(model, [p.query for p in pairs]), _encode(model, [p.code for p in pairs]))
 
 
-def fine_tune_minilm(train_package: str = "networkx", eval_package: str = "requests", train_pairs: int = 320,
-                     eval_pairs: int = 100, epochs: int = 1, batch_size: int = 16, lr: float = 3e-5,
-                     max_seq_length: int = 128, seed: int = 0) -> dict:
+def fine_tune_minilm(train_package: str = "networkx", eval_package: str = "requests", train_pairs: int = 192,
+                     eval_pairs: int = 50, epochs: int = 1, batch_size: int = 16, lr: float = 3e-5,
+                     max_seq_length: int = 96, seed: int = 0) -> dict:
     """Fine-tune a fresh copy of MiniLM on `train_pairs` pairs of `train_package`; report BEIR
     metrics on held-out pairs of the same package and on pairs of `eval_package`, before and after."""
     import torch
