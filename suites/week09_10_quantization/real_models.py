@@ -21,11 +21,15 @@ import importlib
 import inspect
 import re
 import textwrap
+import warnings
 from functools import lru_cache
 
 import numpy as np
 
 from aigc_bench.quantization import linear_weights, sqnr_db
+from impls.numpy import quant_error as reference_error
+from impls.numpy import quantize_int4 as reference4
+from impls.numpy import quantize_int8 as reference8
 
 SOURCE_MODULES = (
     "argparse", "ast", "base64", "bisect", "calendar", "configparser", "csv", "dataclasses", "difflib",
@@ -195,6 +199,76 @@ class MiniLMEvaluation:
         return result
 
 
+# --------------------------------------------------------------------------- the MiniLM report
+
+
+def torch_dynamic_int8(model):
+    """PyTorch's peer: every nn.Linear with INT8 weights (per tensor) and dynamically
+    quantized activations."""
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated in favour of torchao
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+SCHEMES = {
+    # name: (round trip, weight bits, group size or None for a scale per row/tensor, zero-point bits)
+    "int8_tensor": (lambda w: reference8.dequantize_int8(*reference8.quantize_int8(w, "tensor")), 8, "tensor", 0),
+    "int8_row": (lambda w: reference8.dequantize_int8(*reference8.quantize_int8(w, "row")), 8, "row", 0),
+    "int8_g128": (lambda w: reference8.dequantize_int8(*reference8.quantize_int8(w, "group", 128)), 8, 128, 0),
+    "int4_g32": (lambda w: reference4.dequantize_int4(*reference4.quantize_int4(w, 32)), 4, 32, 0),
+    "int4_g128": (lambda w: reference4.dequantize_int4(*reference4.quantize_int4(w, 128)), 4, 128, 0),
+    "int4_asym_g32": (lambda w: reference4.dequantize_int4(*reference4.quantize_int4(w, 32, symmetric=False)), 4, 32, 8),
+}
+
+
+def _bits_per_weight(state, names, bits, groups, zero_point_bits):
+    n_weights = sum(state[k].size for k in names)
+    if groups == "tensor":
+        n_scales = len(names)
+    elif groups == "row":
+        n_scales = sum(state[k].shape[0] for k in names)
+    else:
+        n_scales = n_weights // groups
+    return reference_error.compression_ratio(n_weights, bits, n_scales, 32, zero_point_bits)
+
+
+DEFAULT_SCHEMES = ("int8_row", "int4_g32")  # the default run's subset; --slow runs all
+
+
+def quantization_report(evaluation: MiniLMEvaluation, schemes=tuple(SCHEMES), with_peer: bool = True) -> dict:
+    """Every scheme on MiniLM (reference quantizer) plus the torch peer: per-layer SQNR,
+    mean cosine, recall@10 and bits per weight."""
+    names = linear_weights(evaluation.state)
+    points, layers = [], {}
+    for name in schemes:
+        round_trip, bits, groups, zp_bits = SCHEMES[name]
+        new, table = quantize_layers(evaluation.state, round_trip)
+        result = evaluation.evaluate(new)
+        bpw, ratio = _bits_per_weight(evaluation.state, names, bits, groups, zp_bits)
+        sqnr = [row["sqnr_db"] for row in table]
+        points.append({"method": name, "bits_per_weight": bpw, "compression_ratio": ratio, "mean_layer_sqnr_db": float(np.mean(sqnr)),
+                       "min_layer_sqnr_db": float(np.min(sqnr)), **result})
+        layers[name] = table
+    if with_peer:
+        import copy
+
+        peer = torch_dynamic_int8(copy.deepcopy(evaluation.model))
+        result = evaluation.evaluate(model=peer)
+        bpw, ratio = _bits_per_weight(evaluation.state, names, 8, "tensor", 0)
+        points.append({"method": "torch_dynamic_int8", "bits_per_weight": bpw, "compression_ratio": ratio, **result})
+    return {
+        "model": "all-MiniLM-L6-v2",
+        "sentences": len(evaluation.queries),
+        "pairs": len(evaluation.documents),
+        "fp32_recall_at_10": evaluation.fp32_recall,
+        "points": points,
+        "per_layer": layers,
+    }
+
+
 # --------------------------------------------------------------------------- GPT-2
 
 
@@ -237,3 +311,28 @@ def gpt2_next_token_agreement(round_trip) -> dict:
     kl = (log_p.exp() * (log_p - log_q)).sum(-1).mean().item()
     top1 = (reference.argmax(-1) == quantized.argmax(-1)).double().mean().item()
     return {"kl_divergence": kl, "top1_agreement": top1, "layers": len(names)}
+
+
+def main(argv=None) -> int:
+    """Print the MiniLM report scheme by scheme (the figures in docs/quantization.md):
+    python -m suites.week09_10_quantization.real_models [--pairs N] [--max-tokens T]"""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--pairs", type=int, default=None, help="code-search pairs (default: all)")
+    parser.add_argument("--max-tokens", type=int, default=256, help="document length cut in tokens (MiniLM's own: 256)")
+    parser.add_argument("--schemes", default=",".join(SCHEMES), help="comma-separated subset of " + ",".join(SCHEMES))
+    args = parser.parse_args(argv)
+    minilm_model().max_seq_length = args.max_tokens
+    evaluation = MiniLMEvaluation(n_pairs=args.pairs)
+    print(f"{len(evaluation.queries)} pairs; fp32 recall@10 {evaluation.fp32_recall:.4f}", flush=True)
+    for name in args.schemes.split(","):
+        report = quantization_report(evaluation, (name,), with_peer=False)
+        print(json.dumps({k: v for k, v in report["points"][0].items()}), flush=True)
+    print(json.dumps(quantization_report(evaluation, (), with_peer=True)["points"][0]), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

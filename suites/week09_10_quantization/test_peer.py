@@ -12,7 +12,6 @@ from impls.numpy import quantize_int4 as reference4
 from impls.numpy import quantize_int8 as reference8
 
 from . import real_models as R
-from .test_real_models import torch_dynamic_int8
 
 SKILL = "quantized_matmul"
 LAYER = "encoder.layer.0.intermediate.dense.weight"
@@ -34,7 +33,7 @@ def layer():
     linear = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
     with torch.no_grad():
         linear.weight.copy_(torch.from_numpy(w))
-    peer = torch_dynamic_int8(torch.nn.Sequential(linear))
+    peer = R.torch_dynamic_int8(torch.nn.Sequential(linear))
     return x, w, peer
 
 

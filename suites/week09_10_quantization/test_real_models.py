@@ -4,26 +4,20 @@ all-MiniLM-L6-v2's real weights: INT8 per-channel must keep the mean cosine of
 sentence embeddings >= 0.99 (a real requirement); INT4 g32/g128 are reported,
 with regression guards just under what the reference measures (they do not
 claim INT4 is lossless: it is not). The default run uses a subset (sentences,
-code-search pairs, documents cut to 128 tokens); --slow runs the full set.
+code-search pairs, documents cut to 64 tokens); --slow runs the full set.
 PyTorch's dynamic INT8 quantization (torch.ao.quantization.quantize_dynamic)
 is the peer, on the whole model and on one real layer.
 """
 
-import warnings
-
-import numpy as np
 import pytest
 
 from aigc_bench.checks import fail
 from aigc_bench.contract import PROJECT_ROOT
 from aigc_bench.quantization import plot_precision_vs_compression
-from impls.numpy import quant_error as reference_error
-from impls.numpy import quantize_int4 as reference4
-from impls.numpy import quantize_int8 as reference8
 
 from . import real_models as R
 
-N_SENTENCES = 48  # default run: docstring first sentences for the cosine checks
+N_SENTENCES = 32  # default run: docstring first sentences for the cosine checks
 MIN_MEAN_COSINE_INT8_CHANNEL = 0.99  # the issue's requirement
 MIN_LAYER_SQNR_INT8_CHANNEL = 30.0  # dB; the reference's worst MiniLM layer measures 33.5 dB
 # INT4 regression guards (measured by the reference on the default sentences: g32 0.960, g128 0.943)
@@ -58,7 +52,7 @@ def test_minilm_int8_per_channel_keeps_cosine(impl, minilm, record_metric):
 
 
 @pytest.mark.skill("quantize_int4")
-@pytest.mark.parametrize("group_size", [32, 128])
+@pytest.mark.parametrize("group_size", [32, pytest.param(128, marks=pytest.mark.slow)])
 def test_minilm_int4_cosine_reported(impl, minilm, group_size, record_metric):
     new, _, worst = _layers(minilm, lambda w: impl.dequantize_int4(*impl.quantize_int4(w, group_size)), record_metric, f"int4_g{group_size}")
     result = minilm.evaluate(new, with_recall=False)
@@ -91,76 +85,8 @@ def _check_gpt2(round_trip, label, record_metric):
 # --------------------------------------------------------------------------- the report
 
 
-def torch_dynamic_int8(model):
-    """PyTorch's peer: every nn.Linear with INT8 weights (per tensor) and dynamically
-    quantized activations."""
-    import torch
-    from torch.ao.quantization import quantize_dynamic
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated in favour of torchao
-        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-
-
-SCHEMES = {
-    # name: (round trip, weight bits, group size or None for a scale per row/tensor, zero-point bits)
-    "int8_tensor": (lambda w: reference8.dequantize_int8(*reference8.quantize_int8(w, "tensor")), 8, "tensor", 0),
-    "int8_row": (lambda w: reference8.dequantize_int8(*reference8.quantize_int8(w, "row")), 8, "row", 0),
-    "int8_g128": (lambda w: reference8.dequantize_int8(*reference8.quantize_int8(w, "group", 128)), 8, 128, 0),
-    "int4_g32": (lambda w: reference4.dequantize_int4(*reference4.quantize_int4(w, 32)), 4, 32, 0),
-    "int4_g128": (lambda w: reference4.dequantize_int4(*reference4.quantize_int4(w, 128)), 4, 128, 0),
-    "int4_asym_g32": (lambda w: reference4.dequantize_int4(*reference4.quantize_int4(w, 32, symmetric=False)), 4, 32, 8),
-}
-
-
-def _bits_per_weight(state, names, bits, groups, zero_point_bits):
-    n_weights = sum(state[k].size for k in names)
-    if groups == "tensor":
-        n_scales = len(names)
-    elif groups == "row":
-        n_scales = sum(state[k].shape[0] for k in names)
-    else:
-        n_scales = n_weights // groups
-    return reference_error.compression_ratio(n_weights, bits, n_scales, 32, zero_point_bits)
-
-
-DEFAULT_SCHEMES = ("int8_row", "int4_g32", "int4_g128")  # the default run's subset; --slow runs all
-
-
-def quantization_report(evaluation: R.MiniLMEvaluation, schemes=tuple(SCHEMES)) -> dict:
-    """Every scheme on MiniLM (reference quantizer) plus the torch peer: per-layer SQNR,
-    mean cosine, recall@10 and bits per weight."""
-    from aigc_bench.quantization import linear_weights
-
-    names = linear_weights(evaluation.state)
-    points, layers = [], {}
-    for name in schemes:
-        round_trip, bits, groups, zp_bits = SCHEMES[name]
-        new, table = R.quantize_layers(evaluation.state, round_trip)
-        result = evaluation.evaluate(new)
-        bpw, ratio = _bits_per_weight(evaluation.state, names, bits, groups, zp_bits)
-        sqnr = [row["sqnr_db"] for row in table]
-        points.append({"method": name, "bits_per_weight": bpw, "compression_ratio": ratio, "mean_layer_sqnr_db": float(np.mean(sqnr)),
-                       "min_layer_sqnr_db": float(np.min(sqnr)), **result})
-        layers[name] = table
-    import copy
-
-    peer = torch_dynamic_int8(copy.deepcopy(evaluation.model))
-    result = evaluation.evaluate(model=peer)
-    bpw, ratio = _bits_per_weight(evaluation.state, names, 8, "tensor", 0)
-    points.append({"method": "torch_dynamic_int8", "bits_per_weight": bpw, "compression_ratio": ratio, **result})
-    return {
-        "model": "all-MiniLM-L6-v2",
-        "sentences": len(evaluation.queries),
-        "pairs": len(evaluation.documents),
-        "fp32_recall_at_10": evaluation.fp32_recall,
-        "points": points,
-        "per_layer": layers,
-    }
-
-
-def _report_and_check(evaluation, run_record, record_metric, plot_name, schemes=tuple(SCHEMES)):
-    report = quantization_report(evaluation, schemes)
+def _report_and_check(evaluation, run_record, record_metric, plot_name, schemes=tuple(R.SCHEMES)):
+    report = R.quantization_report(evaluation, schemes)
     run_record.add_section("quantization", report)
     for p in report["points"]:
         for key in ("mean_cosine", "recall_at_10_change"):
@@ -171,24 +97,24 @@ def _report_and_check(evaluation, run_record, record_metric, plot_name, schemes=
     int8 = by_name["int8_row"]
     if int8["mean_cosine"] < MIN_MEAN_COSINE_INT8_CHANNEL or int8["recall_at_10_change"] < -0.02:
         fail(f"INT8 per-channel on MiniLM: mean cosine {int8['mean_cosine']:.4f}, recall@10 change {int8['recall_at_10_change']:+.3f}")
-    if not by_name["int4_g32"]["mean_layer_sqnr_db"] > by_name["int4_g128"]["mean_layer_sqnr_db"]:
+    if "int4_g128" in by_name and not by_name["int4_g32"]["mean_layer_sqnr_db"] > by_name["int4_g128"]["mean_layer_sqnr_db"]:
         fail("INT4 with groups of 32 must beat groups of 128 in SQNR (smaller groups, tighter scales)")
     return report
 
 
 @pytest.mark.skill("quant_error")
 def test_minilm_quantization_report(minilm_report_subset, run_record, record_metric):
-    """Default run: 100 code-search pairs, documents cut to 128 tokens, three schemes and the peer."""
-    _report_and_check(minilm_report_subset, run_record, record_metric, "quantization_minilm_subset", DEFAULT_SCHEMES)
+    """Default run: 48 code-search pairs, documents cut to 64 tokens, two schemes and the peer."""
+    _report_and_check(minilm_report_subset, run_record, record_metric, "quantization_minilm_subset", R.DEFAULT_SCHEMES)
 
 
 @pytest.fixture(scope="module")
 def minilm_report_subset():
     model = R.minilm_model()
     previous = model.max_seq_length
-    model.max_seq_length = 128
+    model.max_seq_length = 64
     try:
-        yield R.MiniLMEvaluation(n_pairs=100)
+        yield R.MiniLMEvaluation(n_pairs=48)
     finally:
         model.max_seq_length = previous
 
