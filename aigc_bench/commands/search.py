@@ -3,7 +3,6 @@ each with its path:start-end. Indexes the repository first (incrementally)."""
 
 from __future__ import annotations
 
-
 from .index import add_repo_arguments, indexed_repo
 
 NAME = "search"

@@ -42,11 +42,17 @@ def test_our_retriever_in_an_lcel_chain(dev):
 
 
 def _bundled_factory(documents):
-    """The example learner factory: keyword overlap over the documents, as a plain runnable."""
+    """The example learner factory: the share of the query's terms found in each document
+    (identifiers split as code_tokens does), as a plain runnable."""
+    from impls.numpy.retrievers import code_tokens
+
+    terms = [set(code_tokens(f"{d.metadata['path']} {d.metadata['symbol']} {d.page_content}")) for d in documents]
+
     def rank(query):
-        words = set(query.lower().split())
-        scored = sorted(documents, key=lambda d: -len(words & set(d.page_content.lower().split())))
-        return scored[:10]
+        wanted = set(code_tokens(query))
+        order = sorted(range(len(documents)), key=lambda i: -len(wanted & terms[i]) / (1 + len(terms[i])) ** 0.5)
+        return [documents[i] for i in order[:10]]
+
     return RunnableLambda(rank)
 
 
