@@ -4,6 +4,7 @@ that raises "implement X for week N: see <contract>", ready for
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import sys
@@ -25,9 +26,16 @@ _BARE_RAISE = re.compile(r"^(\s*)raise NotImplementedError\s*$", re.M)
 
 def stub_source(skill, name: str, fn) -> str:
     """The contract's own source for `name`, its bare `raise NotImplementedError`
-    turned into the TODO message that names the week and the contract file."""
+    turned into the TODO message that names the week and the contract file. A
+    contract class documented by its docstring alone gets a constructor that raises."""
     source = _DECORATOR.sub("", inspect.getsource(fn))
     message = skill.todo_message(name)
+    if inspect.isclass(fn) and not _BARE_RAISE.search(source):
+        body = ast.parse(source).body[0]
+        end = body.body[0].end_lineno if isinstance(body.body[0], ast.Expr) else body.lineno  # after the docstring
+        lines = source.splitlines(keepends=True)
+        lines.insert(end, "\n    def __init__(self, *args, **kwargs):\n        raise NotImplementedError\n")
+        source = "".join(lines)
     return _BARE_RAISE.sub(lambda m: f"{m.group(1)}raise NotImplementedError({message!r})", source)
 
 
