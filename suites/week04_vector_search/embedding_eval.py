@@ -67,7 +67,7 @@ def fine_tune_minilm(train_package: str = "networkx", eval_package: str = "reque
             loss.backward()
             optimiser.step()
             optimiser.zero_grad()
-            losses.append(float(loss))
+            losses.append(loss.detach().item())
     model.eval()
     after = {"train_package_held_out": _scores(model, held_out), "other_package": _scores(model, other)}
     return {
