@@ -168,3 +168,80 @@ def plot_precision_vs_compression(points: list[dict], path, metric: str = "sqnr_
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+# --------------------------------------------------------------------------- the contract around kernels
+
+INT4_OFFSET = 8  # symmetric INT4 codes -7..7 are stored as nibbles 1..15
+
+
+def int8_api(symmetric_codes, asymmetric_codes, dequantize_codes):
+    """The contract's (quantize_int8, quantize_int8_asymmetric, dequantize_int8) around a
+    backend's kernels, which all work on the groups matrix [G, g]:
+
+      symmetric_codes(groups, qmax, scale [G] or None) -> (q [G, g] ints, scale [G] float32)
+      asymmetric_codes(groups, levels) -> (q [G, g] ints, scale [G], zero_point [G] int32)
+      dequantize_codes(codes [..., n], scale, zero_point or None) -> float32 [..., n]
+
+    Every backend shares this plumbing (layouts, checks, dtypes); the math is the kernels'."""
+
+    def quantize_int8(x, granularity="row", group_size=None, scale=None):
+        layout = as_groups(x, granularity, group_size)
+        given = None if scale is None else layout.scale_to_groups(scale)
+        q, per_group = symmetric_codes(layout.groups, 127, given)
+        return layout.restore(np.asarray(q).astype(np.int8)), layout.scales_back(per_group)
+
+    def quantize_int8_asymmetric(x, granularity="row", group_size=None):
+        layout = as_groups(x, granularity, group_size)
+        q, scale, zero_point = asymmetric_codes(layout.groups, 255)
+        return layout.restore(np.asarray(q).astype(np.uint8)), layout.scales_back(scale), np.asarray(zero_point, np.int32).reshape(layout.scale_shape)
+
+    def dequantize_int8(q, scale, zero_point=None):
+        q = np.asarray(q)
+        if q.dtype not in (np.int8, np.uint8):
+            raise ValueError(f"q must be int8 or uint8, got {q.dtype}")
+        return dequantize_codes(np.ascontiguousarray(q), scale, zero_point)
+
+    return quantize_int8, quantize_int8_asymmetric, dequantize_int8
+
+
+def int4_api(symmetric_codes, asymmetric_codes, dequantize_codes, pack_rows, unpack_rows):
+    """The contract's (pack_int4, unpack_int4, quantize_int4, dequantize_int4) around the
+    kernels of int8_api plus pack_rows(codes [R, n] uint8) -> [R, n/2] and unpack_rows."""
+
+    def pack_int4(q):
+        q = np.asarray(q)
+        if q.ndim == 0 or q.shape[-1] % 2:
+            raise ValueError(f"pack_int4 needs an even last dimension, got shape {q.shape}")
+        if q.size and (q.min() < 0 or q.max() > 15):
+            raise ValueError(f"pack_int4 takes 4-bit codes 0..15, got values in [{q.min()}, {q.max()}]")
+        rows = np.ascontiguousarray(q.astype(np.uint8).reshape(-1, q.shape[-1]))
+        return np.asarray(pack_rows(rows)).reshape(q.shape[:-1] + (q.shape[-1] // 2,))
+
+    def unpack_int4(packed):
+        packed = np.asarray(packed)
+        if packed.dtype != np.uint8:
+            raise ValueError(f"packed INT4 data must be uint8, got {packed.dtype}")
+        rows = np.ascontiguousarray(packed.reshape(-1, packed.shape[-1]))
+        return np.asarray(unpack_rows(rows)).reshape(packed.shape[:-1] + (2 * packed.shape[-1],))
+
+    def quantize_int4(x, group_size=32, symmetric=True):
+        x = validate_float(x)
+        check_group_size(x.shape[-1], group_size, even=True)
+        layout = as_groups(x, "group", group_size)  # groups [G, g]
+        if symmetric:
+            q, scale = symmetric_codes(layout.groups, 7, None)
+            codes, zero_point = np.asarray(q) + INT4_OFFSET, None
+        else:
+            codes, scale, zero_point = asymmetric_codes(layout.groups, 15)
+            zero_point = np.asarray(zero_point, np.int32).reshape(layout.scale_shape)
+        packed = pack_int4(layout.restore(np.asarray(codes).astype(np.uint8)))
+        return packed, layout.scales_back(scale), zero_point
+
+    def dequantize_int4(packed, scale, zero_point=None):
+        codes = unpack_int4(packed)  # [..., n] nibbles 0..15
+        if zero_point is None:
+            zero_point = np.full(np.shape(scale), INT4_OFFSET, dtype=np.int32)  # symmetric: nibble 8 is zero
+        return dequantize_codes(codes, scale, zero_point)
+
+    return pack_int4, unpack_int4, quantize_int4, dequantize_int4

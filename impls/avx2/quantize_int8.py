@@ -4,9 +4,8 @@
 import numpy as np
 
 from aigc_bench import native
-from aigc_bench.quantization import as_groups, scale_rows
+from aigc_bench.quantization import int8_api, scale_rows
 
-QMAX = 127
 QUANT = native.load("quant")  # (ffi, lib), built at import: not inside a guarded call
 
 
@@ -44,21 +43,4 @@ def dequantize_codes(codes, scale, zero_point):
     return out
 
 
-def quantize_int8(x, granularity="row", group_size=None, scale=None):
-    layout = as_groups(x, granularity, group_size)
-    given = None if scale is None else layout.scale_to_groups(scale)
-    q, per_group = symmetric_codes(layout.groups, QMAX, given)
-    return layout.restore(q.astype(np.int8)), layout.scales_back(per_group)
-
-
-def quantize_int8_asymmetric(x, granularity="row", group_size=None):
-    layout = as_groups(x, granularity, group_size)
-    q, scale, zero_point = asymmetric_codes(layout.groups, 255)
-    return layout.restore(q.astype(np.uint8)), layout.scales_back(scale), zero_point.reshape(layout.scale_shape)
-
-
-def dequantize_int8(q, scale, zero_point=None):
-    q = np.asarray(q)
-    if q.dtype not in (np.int8, np.uint8):
-        raise ValueError(f"q must be int8 or uint8, got {q.dtype}")
-    return dequantize_codes(q, scale, zero_point)
+quantize_int8, quantize_int8_asymmetric, dequantize_int8 = int8_api(symmetric_codes, asymmetric_codes, dequantize_codes)

@@ -3,11 +3,9 @@
 import numpy as np
 from numba import njit
 
-from aigc_bench.quantization import as_groups, check_group_size, validate_float
+from aigc_bench.quantization import int4_api
 
-from .quantize_int8 import asymmetric_codes, dequantize_codes, symmetric_codes, symmetric_scales
-
-OFFSET = 8
+from .quantize_int8 import asymmetric_codes, dequantize_codes, symmetric
 
 
 @njit(cache=True)
@@ -32,40 +30,4 @@ def unpack_rows(packed):
     return out
 
 
-def pack_int4(q):
-    q = np.asarray(q)
-    if q.ndim == 0 or q.shape[-1] % 2:
-        raise ValueError(f"pack_int4 needs an even last dimension, got shape {q.shape}")
-    if q.size and (q.min() < 0 or q.max() > 15):
-        raise ValueError(f"pack_int4 takes 4-bit codes 0..15, got values in [{q.min()}, {q.max()}]")
-    rows = np.ascontiguousarray(q.astype(np.uint8).reshape(-1, q.shape[-1]))
-    return pack_rows(rows).reshape(q.shape[:-1] + (q.shape[-1] // 2,))
-
-
-def unpack_int4(packed):
-    packed = np.asarray(packed)
-    if packed.dtype != np.uint8:
-        raise ValueError(f"packed INT4 data must be uint8, got {packed.dtype}")
-    rows = np.ascontiguousarray(packed.reshape(-1, packed.shape[-1]))
-    return unpack_rows(rows).reshape(packed.shape[:-1] + (2 * packed.shape[-1],))
-
-
-def quantize_int4(x, group_size=32, symmetric=True):
-    x = validate_float(x)
-    check_group_size(x.shape[-1], group_size, even=True)
-    layout = as_groups(x, "group", group_size)
-    if symmetric:
-        scale = symmetric_scales(layout.groups, 7)
-        codes, zero_point = symmetric_codes(layout.groups, scale, 7) + OFFSET, None
-    else:
-        codes, scale, zero_point = asymmetric_codes(layout.groups, 15)
-        zero_point = zero_point.reshape(layout.scale_shape)
-    packed = pack_int4(layout.restore(codes.astype(np.uint8)))
-    return packed, layout.scales_back(scale), zero_point
-
-
-def dequantize_int4(packed, scale, zero_point=None):
-    codes = unpack_int4(packed)
-    if zero_point is None:
-        zero_point = np.full(np.shape(scale), OFFSET, dtype=np.int32)
-    return dequantize_codes(codes, scale, zero_point)
+pack_int4, unpack_int4, quantize_int4, dequantize_int4 = int4_api(symmetric, asymmetric_codes, dequantize_codes, pack_rows, unpack_rows)

@@ -4,10 +4,7 @@
 import numpy as np
 from numba import njit
 
-from aigc_bench.quantization import as_groups, scale_rows
-
-QMAX = 127
-
+from aigc_bench.quantization import int8_api, scale_rows
 
 @njit(cache=True)
 def symmetric_scales(groups, qmax):
@@ -69,27 +66,15 @@ def dequantize_rows(codes, scales, zero_points):
     return out
 
 
-def quantize_int8(x, granularity="row", group_size=None, scale=None):
-    layout = as_groups(x, granularity, group_size)
-    per_group = symmetric_scales(layout.groups, QMAX) if scale is None else layout.scale_to_groups(scale)
-    q = symmetric_codes(layout.groups, per_group, QMAX)
-    return layout.restore(q.astype(np.int8)), layout.scales_back(per_group)
-
-
-def quantize_int8_asymmetric(x, granularity="row", group_size=None):
-    layout = as_groups(x, granularity, group_size)
-    q, scale, zero_point = asymmetric_codes(layout.groups, 255)
-    return layout.restore(q.astype(np.uint8)), layout.scales_back(scale), zero_point.reshape(layout.scale_shape)
+def symmetric(groups, qmax, scale=None):
+    scale = symmetric_scales(groups, qmax) if scale is None else scale
+    return symmetric_codes(groups, scale, qmax), scale
 
 
 def dequantize_codes(codes, scale, zero_point):
     scales = scale_rows(codes.shape, scale)  # [rows, G]
     zero_points = np.zeros(scales.shape, np.int32) if zero_point is None else scale_rows(codes.shape, zero_point, "zero_point", np.int32)
-    return dequantize_rows(codes.reshape(scales.shape[0], -1), scales, zero_points).reshape(codes.shape)
+    return dequantize_rows(np.ascontiguousarray(codes).reshape(scales.shape[0], -1), scales, zero_points).reshape(codes.shape)
 
 
-def dequantize_int8(q, scale, zero_point=None):
-    q = np.asarray(q)
-    if q.dtype not in (np.int8, np.uint8):
-        raise ValueError(f"q must be int8 or uint8, got {q.dtype}")
-    return dequantize_codes(np.ascontiguousarray(q), scale, zero_point)
+quantize_int8, quantize_int8_asymmetric, dequantize_int8 = int8_api(symmetric, asymmetric_codes, dequantize_codes)

@@ -1,14 +1,14 @@
 """INT8 quantization in NumPy (roadmap Day 64-65).
 
 Every granularity is the same computation on a matrix of groups [G, g]
-(aigc_bench.quantization.as_groups): one scale per row of that matrix.
+(aigc_bench.quantization.as_groups): one scale per row of that matrix. The
+kernels below are the math; `int8_api` wraps them into the contract's functions
+(layouts, input checks, dtypes), the same way for every backend.
 """
 
 import numpy as np
 
-from aigc_bench.quantization import as_groups, scale_rows
-
-QMAX = 127  # symmetric range [-127, 127]: -128 is left out so that q(-x) = -q(x)
+from aigc_bench.quantization import int8_api, scale_rows
 
 
 def symmetric_codes(groups, qmax, scale=None):
@@ -32,26 +32,6 @@ def asymmetric_codes(groups, levels):
     return q.astype(np.int32), scale, zero_point.astype(np.int32)
 
 
-def quantize_int8(x, granularity="row", group_size=None, scale=None):
-    layout = as_groups(x, granularity, group_size)
-    given = None if scale is None else layout.scale_to_groups(scale)
-    q, per_group = symmetric_codes(layout.groups, QMAX, given)
-    return layout.restore(q.astype(np.int8)), layout.scales_back(per_group)
-
-
-def quantize_int8_asymmetric(x, granularity="row", group_size=None):
-    layout = as_groups(x, granularity, group_size)
-    q, scale, zero_point = asymmetric_codes(layout.groups, 255)
-    return layout.restore(q.astype(np.uint8)), layout.scales_back(scale), zero_point.reshape(layout.scale_shape)
-
-
-def dequantize_int8(q, scale, zero_point=None):
-    q = np.asarray(q)
-    if q.dtype not in (np.int8, np.uint8):
-        raise ValueError(f"q must be int8 or uint8, got {q.dtype}")
-    return dequantize_codes(q, scale, zero_point)
-
-
 def dequantize_codes(codes, scale, zero_point):
     """(codes - zero_point) * scale for integer codes [..., n] and group scales [..., G]."""
     scales = scale_rows(codes.shape, scale)  # [rows, G]
@@ -60,3 +40,6 @@ def dequantize_codes(codes, scale, zero_point):
     if zero_point is not None:
         values = values - scale_rows(codes.shape, zero_point, "zero_point")[:, :, None]
     return (values * scales[:, :, None]).reshape(codes.shape)
+
+
+quantize_int8, quantize_int8_asymmetric, dequantize_int8 = int8_api(symmetric_codes, asymmetric_codes, dequantize_codes)
