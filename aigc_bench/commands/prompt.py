@@ -18,6 +18,7 @@ prompt, its score and the trajectory. Both add a section ("prompt_ab",
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -84,7 +85,7 @@ def _limited(task, limit, minimum=1):
     if limit is not None:
         if limit < minimum:
             raise ValueError(f"--limit {limit}: needs at least {minimum} item(s)")
-        task.items = task.items[:limit]
+        task = dataclasses.replace(task, items=task.items[:limit])  # a copy: the built-in task stays whole
     return task
 
 
