@@ -27,6 +27,10 @@ class KVCache:
     ValueError for a size that is not a positive integer.
     """
 
+    def __init__(self, max_seq_len, n_layers, n_heads, head_dim, dtype="float32"):
+        """Allocate K and V for every layer, head and position now (64-byte aligned)."""
+        raise NotImplementedError
+
     def update_k(self, layer, x, pos):
         """Write keys for positions pos .. pos+n-1 of `layer`.
 
