@@ -17,9 +17,6 @@ from impls.numpy.prompt_templates import PromptRegistry
 
 from .conftest import MODEL
 
-pytestmark = pytest.mark.server
-
-
 def run_cli(*args, base_url=None, timeout=240):
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_BASE_URL", "OPENAI_MODEL")}
     if base_url:
@@ -45,6 +42,7 @@ def arithmetic(tmp_path):
     return tmp_path / "prompts", dataset
 
 
+@pytest.mark.server
 def test_ab_on_a_dataset(prompt_server, arithmetic, tmp_path):
     registry, dataset = arithmetic
     done = run_cli("ab", "--template", "arith", "--a", "v1", "--b", "v2", "--dataset", str(dataset), "--registry", str(registry),
@@ -61,6 +59,7 @@ def test_ab_on_a_dataset(prompt_server, arithmetic, tmp_path):
     assert data["a_hash"] != data["b_hash"]
 
 
+@pytest.mark.server
 def test_ab_on_a_task_seeds_its_variants(prompt_server, tmp_path, capsys):
     """The same command in-process (the subprocess path is covered above): a task's built-in
     variants become versions 1-3 of its template on first use."""
@@ -73,6 +72,7 @@ def test_ab_on_a_task_seeds_its_variants(prompt_server, tmp_path, capsys):
     assert only_record(tmp_path / "runs", "prompt_ab")["source"] == "task code_review"
 
 
+@pytest.mark.server
 def test_optimize_within_its_budget(prompt_server, tmp_path):
     done = run_cli("optimize", "--task", "code_generation", "--limit", "1", "--budget", "4", "--max-tokens", "4",
                    "--record-dir", str(tmp_path / "runs"), base_url=prompt_server.base_url)
