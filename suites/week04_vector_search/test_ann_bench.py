@@ -44,28 +44,22 @@ def time_batch_search(impl, benchmark, record_metric):
     record_metric("qps_batch", N_QUERIES / benchmark.stats.stats.median, "1/s", "higher")
 
 
-@pytest.mark.bench
-@pytest.mark.skill("ann_bruteforce")
-def test_bruteforce_speed(impl, benchmark, record_metric):
-    time_batch_search(impl, benchmark, record_metric)
+def _speed_test(skill: str):
+    """A pytest-benchmark test of `skill`'s batch_search (every backend providing it)."""
+
+    @pytest.mark.bench
+    @pytest.mark.skill(skill)
+    def test(impl, benchmark, record_metric):
+        time_batch_search(impl, benchmark, record_metric)
+
+    test.__name__ = f"test_{skill}_speed"
+    return test
 
 
-@pytest.mark.bench
-@pytest.mark.skill("ann_hnsw")
-def test_hnsw_speed(impl, benchmark, record_metric):
-    time_batch_search(impl, benchmark, record_metric)
-
-
-@pytest.mark.bench
-@pytest.mark.skill("ann_ivf")
-def test_ivf_speed(impl, benchmark, record_metric):
-    time_batch_search(impl, benchmark, record_metric)
-
-
-@pytest.mark.bench
-@pytest.mark.skill("ann_lsh")
-def test_lsh_speed(impl, benchmark, record_metric):
-    time_batch_search(impl, benchmark, record_metric)
+test_ann_bruteforce_speed = _speed_test("ann_bruteforce")
+test_ann_hnsw_speed = _speed_test("ann_hnsw")
+test_ann_ivf_speed = _speed_test("ann_ivf")
+test_ann_lsh_speed = _speed_test("ann_lsh")
 
 
 @pytest.mark.bench
