@@ -57,6 +57,9 @@ def test_ab_on_a_dataset(prompt_server, arithmetic, tmp_path):
     assert len(data["scores_a"]) == len(data["scores_b"]) == 2 and set(data["scores_a"] + data["scores_b"]) <= {0.0, 1.0}
     assert data["verdict"] == "no significant difference" and data["p_value"] >= 0.05
     assert data["a_hash"] != data["b_hash"]
+    assert main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "site")]) == 0
+    sections = (tmp_path / "site" / "sections.html").read_text()
+    assert "prompt_ab" in sections and "no significant difference" in sections, "the comparison must appear in the HTML report"
 
 
 @pytest.mark.server
