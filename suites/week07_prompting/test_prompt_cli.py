@@ -12,7 +12,7 @@ import pytest
 
 from aigc_bench import records
 from aigc_bench.cli import main
-from aigc_bench.server.testing import aigc_bench_command
+from aigc_bench.server.testing import aigc_bench_command, free_port
 from impls.numpy.prompt_templates import PromptRegistry
 
 from .conftest import MODEL
@@ -107,3 +107,6 @@ def test_errors_are_clear(arithmetic, tmp_path, monkeypatch, capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.startswith("error:") and message in err, f"{argv}: {err}"
+    nobody = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there: the call fails, exit 1
+    assert main(common + ["--a", "v1", "--b", "v2", "--dataset", str(dataset), "--base-url", nobody, "--model", "m"]) == 1
+    assert "the language model call failed" in capsys.readouterr().err
