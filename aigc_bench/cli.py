@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         if not hasattr(module, "NAME"):
             continue
-        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(cmd)
         cmd.set_defaults(_run=module.run)
     return parser

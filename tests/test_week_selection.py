@@ -32,9 +32,11 @@ TREE = {
 @pytest.fixture
 def tree(pytester):
     pytester.makeini("[pytest]\n")
-    pytester.mkpydir("suites")
+    # laid out like suites/, under another package name: the real `suites` package
+    # is already imported in this process
+    pytester.mkpydir("throwaway_suites")
     for folder in TREE:
-        path = pytester.mkpydir(f"suites/{folder}")
+        path = pytester.mkpydir(f"throwaway_suites/{folder}")
         if folder == "week09_10_quantization":
             (path / "__init__.py").write_text("WEEKS = (8, 9, 10)\n")
         (path / f"test_{folder}.py").write_text(f"def test_in_{folder}():\n    pass\n")
