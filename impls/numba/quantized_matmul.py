@@ -8,6 +8,8 @@ from impls.numpy.quantized_matmul import check_activations, check_int8_operands
 
 from aigc_bench.quantization import scale_rows
 
+from .quantize_int4 import unpack_rows
+
 
 @njit(cache=True)
 def int8_matmul_kernel(a, w):
@@ -43,17 +45,6 @@ def weight_only_kernel(x, codes, scales, zero_points):
     return out
 
 
-@njit(cache=True)
-def unpack_weight(packed):
-    n, half = packed.shape
-    codes = np.empty((n, 2 * half), np.uint8)
-    for j in range(n):
-        for i in range(half):
-            codes[j, 2 * i] = packed[j, i] & 0x0F
-            codes[j, 2 * i + 1] = packed[j, i] >> 4
-    return codes
-
-
 def int8_matmul(a_q, w_q):
     a_q, w_q = check_int8_operands(a_q, w_q)
     return int8_matmul_kernel(np.ascontiguousarray(a_q), np.ascontiguousarray(w_q))
@@ -84,4 +75,4 @@ def matmul_w4a16(x, w_packed, w_scale, w_zero_point=None):
         zero_points = np.full(scales.shape, 8, np.int32)
     else:
         zero_points = scale_rows(shape, w_zero_point, "zero_point", np.int32)
-    return weight_only_kernel(x, unpack_weight(w_packed), scales, zero_points)
+    return weight_only_kernel(x, unpack_rows(w_packed), scales, zero_points)
