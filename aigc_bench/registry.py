@@ -227,19 +227,19 @@ def select(backends: list[Backend], wanted: list[str]) -> list[Backend]:
     return chosen
 
 
-def mistake_by_slug(slug: str) -> Mistake:
-    for s in skills().values():
-        for m in s.mistakes:
-            if m.slug == slug:
-                return m
-    raise KeyError(slug)
+def mistake_by_slug(slug: str, skill: str) -> Mistake:
+    """The catalogued mistake `slug` of `skill` (two skills may catalogue mistakes of one name)."""
+    for m in skills()[skill].mistakes:
+        if m.slug == slug:
+            return m
+    raise KeyError(f"{skill} catalogues no mistake {slug!r}")
 
 
 def resolve_function(backend: Backend, skill: Skill, function: str) -> Callable | None:
     """The backend's function, or None when its module does not define it."""
     module = load_module(backend, skill.name)
     if backend.kind == "mistake":
-        mistake = mistake_by_slug(backend.name.split(":", 1)[1])
+        mistake = mistake_by_slug(backend.name.split(":", 1)[1], backend.only_skill)
         if mistake.skill == skill.name and mistake.function == function:
             return mistake.fn
     return getattr(module, function, None)
