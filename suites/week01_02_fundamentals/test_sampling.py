@@ -141,8 +141,9 @@ def test_temperature_zero_is_greedy(impl, rng):
 
 
 def test_temperature_near_zero_behaves_like_greedy(impl, rng):
-    logits = np.round(rng.standard_normal((4, 30)) * 10, 1) + np.arange(30) * 1e-3  # gaps >= ~0.1, no ties
-    tokens = impl.sample(logits, np.random.default_rng(FIXED_SEED), n=200, temperature=1e-3)  # gaps of >= 100 in scaled logits
+    # distinct integer ranks plus noise below 0.5: neighbouring logits differ by at least 0.5
+    logits = np.stack([rng.permutation(30) for _ in range(4)]).astype(np.float64) + rng.uniform(0, 0.5, (4, 30))
+    tokens = impl.sample(logits, np.random.default_rng(FIXED_SEED), n=200, temperature=1e-3)  # gaps of >= 500 in scaled logits
     assert_exact(tokens, np.repeat(np.argmax(logits, axis=-1)[:, None], 200, axis=1), what="draws at temperature 1e-3")
 
 
