@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .ann_common import (
-    as_matrix, as_query, batch_by_search, check_k, check_metric, check_params, distances, positive_int, prepare,
+    as_matrix, as_query, check_k, check_metric, check_params, distances, positive_int, prepare,
     top_k,
 )
 
@@ -103,7 +103,33 @@ def search(index, query, k=10):
 
 
 def batch_search(index, queries, k=10):
-    return batch_by_search(search, index, queries, k, index.n, index.dim)
+    """Many queries at once, list by list (as faiss does): each probed list is scanned
+    for all the queries probing it in one matrix product, then every query merges
+    the top k of its nprobe lists."""
+    q = prepare(as_matrix(queries, index.dim, "queries"), index.metric)
+    k = check_k(k)
+    nprobe = min(index.nprobe, index.nlist)
+    centroid_dist = distances(q, index.centroids, index.metric)  # [b, nlist]
+    probed = top_k(centroid_dist, nprobe)[0]  # [b, nprobe] lists of each query, nearest first
+    cand_ids = np.full((len(q), nprobe * k), -1, np.int64)  # slot r*k:(r+1)*k holds the query's r-th list's best
+    cand_d = np.full((len(q), nprobe * k), np.inf, np.float32)
+    order = np.argsort(probed, axis=None, kind="stable")  # flat (query, rank) positions grouped by list
+    flat_lists = probed.ravel()[order]
+    bounds = np.searchsorted(flat_lists, np.arange(index.nlist + 1))
+    for c in range(index.nlist):
+        who = order[bounds[c] : bounds[c + 1]]
+        rows = slice(index.offsets[c], index.offsets[c + 1])
+        if len(who) == 0 or rows.start == rows.stop:
+            continue
+        qi, rank = np.divmod(who, nprobe)
+        ids, dist = top_k(distances(q[qi], index.vectors[rows], index.metric, index.sq_norms[rows]), k, index.ids[rows])
+        cols = rank[:, None] * k + np.arange(ids.shape[1])
+        cand_ids[qi[:, None], cols], cand_d[qi[:, None], cols] = ids, dist
+        index.dist_comps += len(qi) * (rows.stop - rows.start)
+    index.dist_comps += len(q) * index.nlist
+    width = min(k, index.n)
+    cols, best_d = top_k(cand_d, width)
+    return np.take_along_axis(cand_ids, cols, 1), best_d
 
 
 def set_search_params(index, **params):
