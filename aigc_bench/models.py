@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,12 +28,15 @@ def minilm_dir() -> Path:
     return Path(get_model_path())
 
 
-@lru_cache(maxsize=1)
-def minilm_sentence_transformer():
-    """The model as a sentence-transformers SentenceTransformer (CPU)."""
+@lru_cache(maxsize=4)
+def minilm_sentence_transformer(model_dir: str | None = None):
+    """The model as a sentence-transformers SentenceTransformer (CPU): all-MiniLM-L6-v2,
+    or the MiniLM-shaped model saved in `model_dir` (e.g. one tuned by aigc_bench.code_embedder)."""
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(minilm_dir()), device="cpu")
+    if model_dir is not None and not (Path(model_dir) / "modules.json").is_file():
+        raise FileNotFoundError(f"{model_dir} is not a sentence-transformers model folder (no modules.json)")
+    return SentenceTransformer(str(model_dir or minilm_dir()), device="cpu")
 
 
 @lru_cache(maxsize=1)
@@ -41,18 +46,43 @@ def minilm_tokenizer():
     return AutoTokenizer.from_pretrained(str(minilm_dir()))
 
 
+SMALL_INPUT_CHARS = 2000  # a query or a few short texts: embedded on one thread (see one_torch_thread)
+_THREADS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """Run torch on one thread for a moment. A query is a few milliseconds of work per
+    layer; spreading each op over the cores costs an OpenMP barrier per op, and on a
+    busy machine every barrier waits for a scheduler slot (measured here with other
+    jobs running: one query 740 ms on 2 threads, 46 ms on 1). torch's thread count
+    is process-wide, hence the lock: two small calls never interleave their restores."""
+    import torch
+
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
 class MiniLMEmbedder:
     """The embedding contract's reference: embed(texts) -> float32 [n, 384], L2-normalised.
 
     Texts are sorted by length before batching (less padding, several times
-    faster on mixed lengths) and returned in the caller's order."""
+    faster on mixed lengths) and returned in the caller's order. `model_dir`
+    loads another model of the same shape instead (a fine-tuned MiniLM); `name`
+    says which, so that an index can tell what its vectors came from."""
 
     dimension = MINILM_DIM
-    name = "all-MiniLM-L6-v2"
 
-    def __init__(self, batch_size: int = 64, progress: bool = False):
+    def __init__(self, batch_size: int = 64, progress: bool = False, model_dir=None):
         self.batch_size = batch_size
         self.progress = progress
+        self.model_dir = str(Path(model_dir).expanduser().resolve()) if model_dir else None
+        self.name = Path(self.model_dir).name if self.model_dir else "all-MiniLM-L6-v2"
 
     def embed(self, texts):
         import numpy as np
@@ -63,14 +93,16 @@ class MiniLMEmbedder:
         if not all(isinstance(t, str) for t in texts):
             raise TypeError("embed() takes a list of strings")
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        model = minilm_sentence_transformer()
-        vectors = model.encode(
-            [texts[i] for i in order],
-            batch_size=self.batch_size,
-            show_progress_bar=self.progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        ).astype(np.float32)
+        model = minilm_sentence_transformer(self.model_dir)
+        small = sum(len(t) for t in texts) <= SMALL_INPUT_CHARS
+        with one_torch_thread() if small else contextlib.nullcontext():
+            vectors = model.encode(
+                [texts[i] for i in order],
+                batch_size=self.batch_size,
+                show_progress_bar=self.progress,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            ).astype(np.float32)
         out = np.empty_like(vectors)
         out[order] = vectors
         return out

@@ -137,15 +137,16 @@ class SuiteEmbedder:
     is under test (it must not hand its work to a reference). The embedder is
     not the implementation's work but a collaborator the suite gives it (as a
     user's system would), so it runs in a helper thread, which the guard's
-    per-thread profiler does not watch. Results are cached by text."""
+    per-thread profiler does not watch. Results are cached by text. `model_dir`:
+    a MiniLM-shaped model of one's own (see aigc_bench.code_embedder)."""
 
     dimension = 384
-    name = "all-MiniLM-L6-v2"
 
-    def __init__(self, batch_size: int = 64):
+    def __init__(self, batch_size: int = 64, model_dir=None):
         from .models import MiniLMEmbedder
 
-        self._embedder = MiniLMEmbedder(batch_size=batch_size)
+        self._embedder = MiniLMEmbedder(batch_size=batch_size, model_dir=model_dir)
+        self.name = self._embedder.name
         self._cache: dict[str, object] = {}
         self.calls = 0  # texts actually embedded (cache misses), for incremental-index checks
 

@@ -215,7 +215,7 @@ def evaluate(eval_set: EvalSet, embed, chunkers=CHUNKERS, retrievers=RETRIEVERS,
         for method in retrievers:
             metrics = evaluate_ranker(eval_set, lambda query: [chunks[i] for i in retriever.rank(query, method)])
             rows.append({
-                "chunker": chunker, "retriever": method, **metrics, "chunks": len(chunks),
+                "embedder": getattr(embed, "name", "caller's"), "chunker": chunker, "retriever": method, **metrics, "chunks": len(chunks),
                 "index_seconds": index_seconds,  # chunking + embedding (the first row also loads MiniLM)
             })
     return rows
@@ -223,7 +223,7 @@ def evaluate(eval_set: EvalSet, embed, chunkers=CHUNKERS, retrievers=RETRIEVERS,
 
 def format_table(rows: list[dict], eval_set: EvalSet) -> str:
     head = f"{eval_set.package}: {len(eval_set.files)} files, {eval_set.n_lines} lines, {len(eval_set.queries)} queries\n"
-    lines = ["| chunker | retriever | hit@1 | hit@5 | MRR@10 | nDCG@10 | chunks |", "|---|---|---|---|---|---|---|"]
+    lines = ["| embedder | chunker | retriever | hit@1 | hit@5 | MRR@10 | nDCG@10 | chunks |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['chunker']} | {r['retriever']} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['MRR@10']:.3f} | {r['nDCG@10']:.3f} | {r['chunks']} |")
+        lines.append(f"| {r.get('embedder', '')} | {r['chunker']} | {r['retriever']} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['MRR@10']:.3f} | {r['nDCG@10']:.3f} | {r['chunks']} |")
     return head + "\n".join(lines)

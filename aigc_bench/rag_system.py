@@ -15,6 +15,7 @@ labelled as such.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from .rag import DEFAULT_CHUNK_TOKENS, Chunk, backend_module, line_count
 INDEX_DIRNAME = ".aigc-bench-index"
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", "build", "dist", INDEX_DIRNAME}
 MODES = ("dense", "bm25", "hybrid")
+EMBEDDER_RECORD = "embedder.json"  # in the index folder: which model made its vectors
 
 
 @dataclass
@@ -39,7 +41,7 @@ class Answer:
 
 
 class CodeQA:
-    def __init__(self, repo, index_dir=None, backend: str = "numpy", embed=None, max_tokens: int = DEFAULT_CHUNK_TOKENS):
+    def __init__(self, repo, index_dir=None, backend: str = "numpy", embed=None, max_tokens: int = DEFAULT_CHUNK_TOKENS, model_dir=None):
         self.repo = Path(repo).resolve()
         if not self.repo.is_dir():
             raise FileNotFoundError(f"repository {repo} is not a directory")
@@ -54,7 +56,7 @@ class CodeQA:
         if embed is None:
             from .models import MiniLMEmbedder
 
-            embed = MiniLMEmbedder()
+            embed = MiniLMEmbedder(model_dir=model_dir)
         self.embed = _CountingEmbed(embed)
         self._index = None
         self._bm25 = None  # (chunks, bm25 index), rebuilt after each sync
@@ -104,8 +106,25 @@ class CodeQA:
     @property
     def index_handle(self):
         if self._index is None:
+            self._check_embedder()
             self._index = self.code_index.open_index(self.index_dir, self.embed)
         return self._index
+
+    def _check_embedder(self) -> None:
+        """An index holds one embedder's vectors: another model's queries or chunks would be
+        compared with them silently and rank at random, so that is refused by name."""
+        name = getattr(self.embed.inner, "name", None)
+        if name is None:  # a caller's embed function without a name: nothing to check
+            return
+        record = self.index_dir / EMBEDDER_RECORD
+        if record.is_file():
+            built_with = json.loads(record.read_text()).get("embedder")
+            if built_with != name:
+                raise ValueError(f"the index in {self.index_dir} was built with the embedder {built_with!r}, not {name!r}: "
+                                 f"use the same model (--embedder), or delete that folder to re-index with this one")
+        else:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            record.write_text(json.dumps({"embedder": name}) + "\n")
 
     def index(self, progress: bool = False) -> dict:
         files = self.files()

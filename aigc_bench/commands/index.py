@@ -5,8 +5,10 @@ the files that changed and drops the ones deleted."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 
 NAME = "index"
 HELP = "index a code base (incremental) for `aigc-bench search` and `aigc-bench ask`"
@@ -15,6 +17,9 @@ HELP = "index a code base (incremental) for `aigc-bench search` and `aigc-bench 
 def add_repo_arguments(parser) -> None:
     parser.add_argument("--index-dir", default=None, help="where the index lives (default: REPO/.aigc-bench-index)")
     parser.add_argument("--backend", default="numpy", help="implementation of the RAG skills to use (default: numpy, the reference)")
+    parser.add_argument("--embedder", default=os.environ.get("AIGC_BENCH_EMBEDDER"), metavar="MODEL",
+                        help="embedding model: a sentence-transformers folder, or 'code' for MiniLM tuned on code by "
+                             "`aigc-bench tune-embedder` (default: $AIGC_BENCH_EMBEDDER, else all-MiniLM-L6-v2)")
 
 
 def add_arguments(parser):
@@ -28,10 +33,27 @@ def open_repo(path, args):
     from aigc_bench.rag_system import CodeQA
 
     try:
-        return CodeQA(path, index_dir=args.index_dir, backend=args.backend)
+        model_dir = embedder_folder(args.embedder)
+        return CodeQA(path, index_dir=args.index_dir, backend=args.backend, model_dir=model_dir)
     except (FileNotFoundError, ModuleNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
+
+
+def embedder_folder(choice: str | None):
+    """The model folder named by --embedder (None: the base MiniLM)."""
+    if not choice:
+        return None
+    if choice == "code":
+        from aigc_bench.code_embedder import Recipe, RECORD_NAME, model_dir
+
+        folder = model_dir(Recipe())
+        if not (folder / RECORD_NAME).is_file():
+            raise FileNotFoundError(f"no code-tuned MiniLM in {folder}: run `aigc-bench tune-embedder` first (about 20 minutes on 2 cores)")
+        return folder
+    if not (Path(choice).expanduser() / "modules.json").is_file():
+        raise FileNotFoundError(f"--embedder {choice}: not a sentence-transformers model folder (no modules.json); use 'code' or a folder")
+    return Path(choice).expanduser()
 
 
 def indexed_repo(args, text: str, what: str):
@@ -43,8 +65,17 @@ def indexed_repo(args, text: str, what: str):
     if not text.strip():
         print(f"error: the {what} is empty", file=sys.stderr)
         return None
-    qa.index(progress=sys.stderr.isatty())
-    return qa
+    return qa if synced(qa, progress=sys.stderr.isatty()) is not None else None
+
+
+def synced(qa, progress: bool):
+    """Bring the index up to date: its stats, or None after naming why not (an index
+    built with another embedder)."""
+    try:
+        return qa.index(progress=progress)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 def run(args) -> int:
@@ -52,7 +83,9 @@ def run(args) -> int:
     if qa is None:
         return 2
     started = time.perf_counter()
-    stats = qa.index(progress=not args.quiet)
+    stats = synced(qa, progress=not args.quiet)
+    if stats is None:
+        return 2
     seconds = time.perf_counter() - started
     if stats["files"] == 0:
         print(f"error: no indexable file under {args.path} (code in a known language, Markdown or PDF)", file=sys.stderr)

@@ -1,9 +1,9 @@
 """Embedding studies of roadmap Day 22-24, as functions the suite and the reports call.
 
 - `fine_tune_minilm`: a short contrastive fine-tune of all-MiniLM-L6-v2 on
-  CodeSearchNet-style pairs of one package (sentence-transformers'
-  MultipleNegativesRankingLoss: each query's own code is the positive, the
-  other codes of the batch are negatives), evaluated with BEIR's metrics on
+  CodeSearchNet-style pairs of one package (`aigc_bench.code_embedder`'s
+  contrastive loop: each query's own code is the positive, the other codes of
+  the batch are negatives), evaluated with BEIR's metrics on
   pairs of another package the model never saw, before and after.
 - `tsne_picture`: a 2-D t-SNE (scikit-learn) of code embeddings coloured by the
   package they come from, saved as a PNG.
@@ -33,14 +33,11 @@ def fine_tune_minilm(train_package: str = "networkx", eval_package: str = "reque
                      max_seq_length: int = 96, seed: int = 0) -> dict:
     """Fine-tune a fresh copy of MiniLM on `train_pairs` pairs of `train_package`; report BEIR
     metrics on held-out pairs of the same package and on pairs of `eval_package`, before and after."""
-    import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
 
+    from aigc_bench.code_embedder import contrastive_fit
     from aigc_bench.models import minilm_dir
 
-    torch.manual_seed(seed)
-    random.seed(seed)
     everything = code_pairs(train_package, max_pairs=train_pairs + eval_pairs, seed=seed)
     rng = random.Random(seed)
     rng.shuffle(everything)
@@ -51,24 +48,7 @@ def fine_tune_minilm(train_package: str = "networkx", eval_package: str = "reque
     model.max_seq_length = max_seq_length
     model.eval()
     before = {"train_package_held_out": _scores(model, held_out), "other_package": _scores(model, other)}
-
-    loss_fn = MultipleNegativesRankingLoss(model)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr)
-    losses = []
-    model.train()
-    for _ in range(epochs):
-        order = list(range(len(train)))
-        rng.shuffle(order)
-        for start in range(0, len(order) - batch_size + 1, batch_size):  # full batches: in-batch negatives
-            batch = [train[i] for i in order[start : start + batch_size]]
-            queries = model.tokenize([p.query for p in batch])
-            codes = model.tokenize([p.code for p in batch])
-            loss = loss_fn([queries, codes], None)
-            loss.backward()
-            optimiser.step()
-            optimiser.zero_grad()
-            losses.append(loss.detach().item())
-    model.eval()
+    losses = contrastive_fit(model, train, steps=epochs * (len(train) // batch_size), batch_size=batch_size, lr=lr, seed=seed)
     after = {"train_package_held_out": _scores(model, held_out), "other_package": _scores(model, other)}
     return {
         "train_package": train_package, "eval_package": eval_package, "train_pairs": len(train),
