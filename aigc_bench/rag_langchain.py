@@ -54,7 +54,7 @@ class ChunkListRetriever(BaseRetriever):
         return [document_from_chunk(c, s) for c, s in self.rank(query)[: self.k]]
 
 
-def CodeQARetriever(qa, k: int = 5, mode: str = "hybrid") -> ChunkListRetriever:
+def CodeQARetriever(qa, k: int = 5, mode: str = "auto") -> ChunkListRetriever:
     """The shipped code search (`aigc_bench.rag_system.CodeQA.search`) as a LangChain retriever."""
     return ChunkListRetriever(rank=lambda q: qa.search(q, k=k, mode=mode), k=k)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,13 @@ from .rag import DEFAULT_CHUNK_TOKENS, Chunk, backend_module, line_count
 
 INDEX_DIRNAME = ".aigc-bench-index"
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", "build", "dist", INDEX_DIRNAME}
-MODES = ("dense", "bm25", "hybrid")
+MODES = ("auto", "dense", "bm25", "hybrid")
+# An identifier as code spells it: snake_case, dotted.name, camelCase, or a call `name(`.
+_CODE_WORD = re.compile(r"\b[A-Za-z]\w*_\w+|\b[A-Za-z_]\w*\.[A-Za-z_]\w*|\b[a-z][a-z0-9]*[A-Z]\w*|\b\w+\(")
+
+
+def looks_like_code(query: str) -> bool:
+    return _CODE_WORD.search(query) is not None
 EMBEDDER_RECORD = "embedder.json"  # in the index folder: which model made its vectors
 
 
@@ -161,11 +168,17 @@ class CodeQA:
             self._bm25 = (chunks, self.retrievers.bm25_index(tokens) if chunks else None)
         return self._bm25
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", candidates: int = 50, mmr_lambda: float | None = None) -> list[tuple[Chunk, float]]:
+    def search(self, query: str, k: int = 10, mode: str = "auto", candidates: int = 50, mmr_lambda: float | None = None) -> list[tuple[Chunk, float]]:
+        """The k best chunks for `query`, best first. "auto" (the default) is hybrid when the
+        query names code (an identifier, a dotted name, a call) and dense for a question in
+        words: on CodeSearchNet-style questions BM25 only adds noise (docs/week05_06.md),
+        while an exact identifier is what keyword search finds best."""
         if not query.strip():
             raise ValueError("the query is empty")
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose from {', '.join(MODES)}")
+        if mode == "auto":
+            mode = "hybrid" if looks_like_code(query) else "dense"
         dense = self.code_index.search_index(self.index_handle, query, k=candidates) if mode != "bm25" else []
         if mode == "dense":
             results = dense
@@ -188,12 +201,12 @@ class CodeQA:
         return results[:k]
 
     # ------------------------------------------------------------------ answering
-    def prompt(self, question: str, k: int = 6, budget_tokens: int = 1500, mode: str = "hybrid") -> tuple[list[dict], list[Chunk]]:
+    def prompt(self, question: str, k: int = 6, budget_tokens: int = 1500, mode: str = "auto") -> tuple[list[dict], list[Chunk]]:
         hits = [c for c, _ in self.search(question, k=k, mode=mode)]
         context = self.generation.compress_context(hits, budget_tokens)
         return self.generation.assemble_prompt(question, context), context
 
-    def ask(self, question: str, k: int = 6, budget_tokens: int = 1500, model: str | None = None, mode: str = "hybrid") -> Answer:
+    def ask(self, question: str, k: int = 6, budget_tokens: int = 1500, model: str | None = None, mode: str = "auto") -> Answer:
         messages, context = self.prompt(question, k, budget_tokens, mode)
         citations = [self.generation.cite(c) for c in context]
         if os.environ.get("OPENAI_BASE_URL"):

@@ -45,6 +45,23 @@ def test_search_prints_ranked_citations(repo, capsys):
     assert "2. src/" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("query, code", [
+    ("how are ranked lists fused?", False), ("Return the bytecode as bytes.", False), ("new in version 3.5", False),
+    ("where is reciprocal_rank_fusion called", True), ("Environment.get_template", True),
+    ("what does bm25Scores return", True), ("callers of fuse(", True),
+])
+def test_auto_mode_tells_code_from_words(query, code):
+    from aigc_bench.rag_system import looks_like_code
+
+    assert looks_like_code(query) is code
+
+
+def test_search_auto_mode_finds_an_identifier(repo, capsys):
+    assert main(["search", "where is reciprocal_rank_fusion", "--repo", str(repo), "-k", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. src/retrievers.py:") and "reciprocal_rank_fusion" in out.splitlines()[0], out
+
+
 def test_ask_without_endpoint_is_extractive(repo, capsys, monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     assert main(["ask", "how are ranked lists fused?", "--repo", str(repo), "-k", "2"]) == 0

@@ -13,7 +13,9 @@ def add_arguments(parser):
     parser.add_argument("query", help="what to look for, in words or code")
     parser.add_argument("--repo", required=True, help="the repository (a folder)")
     parser.add_argument("-k", type=int, default=5, help="number of results (default 5)")
-    parser.add_argument("--mode", default="hybrid", choices=["dense", "bm25", "hybrid"], help="retriever (default hybrid: dense + BM25 by reciprocal rank fusion)")
+    parser.add_argument("--mode", default="auto", choices=["auto", "dense", "bm25", "hybrid"],
+                        help="retriever: hybrid is dense + BM25 by reciprocal rank fusion (default auto: hybrid when the "
+                             "query names code, such as get_template or Env.load, dense for a question in words)")
     parser.add_argument("--mmr", type=float, default=None, metavar="LAMBDA", help="rerank for diversity with MMR (e.g. 0.7)")
     parser.add_argument("--lines", type=int, default=6, help="lines of each result to show (default 6)")
     add_repo_arguments(parser)
