@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.special import erf
 
-SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))  # a Python float: float32 input stays float32 (NEP 50)
 
 
 def check_approximate(approximate):

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from .attention import scaled_dot_product_attention
+from .gelu import gelu
+from .norms import layer_norm
 
 
 @dataclass
@@ -174,15 +176,9 @@ def random_state_dict(config, seed: int = 0, init_std: float = 0.02) -> dict[str
 # --------------------------------------------------------------------------- the pieces
 
 
-def layer_norm(x, weight, bias, eps=1e-5):
-    mean = x.mean(axis=-1, keepdims=True)  # [..., 1]
-    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)  # biased variance, like torch
-    return (x - mean) / np.sqrt(var + eps) * weight + bias
-
-
 def gelu_new(x):
     """GPT-2's GELU: the tanh approximation (HF 'gelu_new'), not the exact erf form."""
-    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi).astype(x.dtype) * (x + 0.044715 * x**3)))
+    return gelu(x, approximate="tanh")
 
 
 def split_heads(x, n_head):
