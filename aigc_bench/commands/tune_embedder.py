@@ -13,6 +13,7 @@ import sys
 
 NAME = "tune-embedder"
 HELP = "fine-tune MiniLM for code search on installed packages (offline); use it with --embedder code"
+SECONDS_PER_STEP = 5.3  # measured: 200 steps of 32 pairs in 1,063 s on this project's 2-core machine
 
 
 def add_arguments(parser):
@@ -37,6 +38,9 @@ def run(args) -> int:
     if not args.out and not args.force and (cached / code_embedder.RECORD_NAME).is_file():
         print(f"already tuned: {cached}")
         return 0
+    minutes = round(1 + recipe.steps * SECONDS_PER_STEP / 60)
+    print(f"fine-tuning all-MiniLM-L6-v2 for code search: {recipe.steps} steps of {recipe.batch_size} pairs from up to "
+          f"{len(recipe.trained_on)} installed packages (about {minutes} minutes on 2 cores) into {args.out or cached}", flush=True)
     try:
         path = code_embedder.tune(recipe, out=args.out, progress=sys.stderr.isatty())
     except ValueError as exc:  # too few documented functions installed
