@@ -55,23 +55,26 @@ def test_retrieval_quality_table_dev_subset(dev_set, embedder, run_record, recor
 
 
 @pytest.fixture(scope="module")
-def code_tuned_embedder():
-    """MiniLM fine-tuned on installed packages other than the report package (trained on
-    first use, about 20 minutes on 2 cores, then cached: aigc_bench.code_embedder)."""
+def code_tuned_model():
+    """Folder of MiniLM fine-tuned on installed packages other than the report package
+    (trained on first use, about 20 minutes on 2 cores, then cached: aigc_bench.code_embedder)."""
     from aigc_bench.code_embedder import Recipe, ensure_tuned
-    from aigc_bench.rag import SuiteEmbedder
 
-    return SuiteEmbedder(model_dir=ensure_tuned(Recipe(exclude=(REPORT_PACKAGE,)), progress=True))
+    return ensure_tuned(Recipe(exclude=(REPORT_PACKAGE,)), progress=True)
 
 
 @pytest.fixture(params=["minilm", "minilm-code"])
-def report_embedder(request, embedder):
-    """The base MiniLM and the code-tuned one, each measured on the unseen package."""
-    return embedder if request.param == "minilm" else request.getfixturevalue("code_tuned_embedder")
+def report_model(request):
+    """The model each unseen-package measurement runs with: None for the base MiniLM,
+    else the code-tuned model's folder."""
+    return None if request.param == "minilm" else request.getfixturevalue("code_tuned_model")
 
 
 @pytest.mark.bench
-def test_retrieval_quality_unseen_package(report_embedder, run_record, record_metric):
+def test_retrieval_quality_unseen_package(report_model, embedder, run_record, record_metric):
+    from aigc_bench.rag import SuiteEmbedder
+
+    report_embedder = embedder if report_model is None else SuiteEmbedder(model_dir=report_model)
     eval_set = rag_eval.build_eval_set(REPORT_PACKAGE)
     assert eval_set.n_lines >= 10_000, f"{REPORT_PACKAGE} has {eval_set.n_lines} lines; the target needs 10K+"
     started = time.perf_counter()
@@ -88,25 +91,21 @@ def test_retrieval_quality_unseen_package(report_embedder, run_record, record_me
 
 
 @pytest.mark.bench
-@pytest.mark.parametrize("embedder_choice", ["minilm", "minilm-code"])
-def test_code_qa_system_targets(embedder_choice, tmp_path, run_record, record_metric):
+def test_code_qa_system_targets(report_model, tmp_path, run_record, record_metric):
     """The shipped system (AST chunks, ChromaDB, an embedder without a cache) on the unseen
     package: indexing time for its 10K+ lines, retrieval + prompt assembly latency
     (p50/p95, no LLM call), and hit@5 of its search in each mode (auto is the default); with the
     base MiniLM and with MiniLM tuned for code on other packages (`--embedder`).
     Wall and process CPU times are both recorded: on a shared machine the wall time
     includes waiting for the cores."""
-    from aigc_bench.code_embedder import Recipe, ensure_tuned
     from aigc_bench.rag_system import CodeQA
-
-    model_dir = ensure_tuned(Recipe(exclude=(REPORT_PACKAGE,)), progress=True) if embedder_choice == "minilm-code" else None
 
     eval_set = rag_eval.build_eval_set(REPORT_PACKAGE)
     repo = tmp_path / "repo"
     for path, text in eval_set.files.items():
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text(text)
-    qa = CodeQA(repo, index_dir=tmp_path / "index", model_dir=model_dir)
+    qa = CodeQA(repo, index_dir=tmp_path / "index", model_dir=report_model)
     qa.embed(["warm up: load MiniLM before timing"])
     wall, cpu = time.perf_counter(), time.process_time()
     stats = qa.index()
