@@ -28,15 +28,21 @@ def minilm_dir() -> Path:
     return Path(get_model_path())
 
 
+def model_folder(path) -> Path:
+    """`path` as a sentence-transformers model folder, or FileNotFoundError saying why not."""
+    folder = Path(path).expanduser()
+    if not (folder / "modules.json").is_file():
+        raise FileNotFoundError(f"{path} is not a sentence-transformers model folder (no modules.json)")
+    return folder
+
+
 @lru_cache(maxsize=4)
 def minilm_sentence_transformer(model_dir: str | None = None):
     """The model as a sentence-transformers SentenceTransformer (CPU): all-MiniLM-L6-v2,
     or the MiniLM-shaped model saved in `model_dir` (e.g. one tuned by aigc_bench.code_embedder)."""
     from sentence_transformers import SentenceTransformer
 
-    if model_dir is not None and not (Path(model_dir) / "modules.json").is_file():
-        raise FileNotFoundError(f"{model_dir} is not a sentence-transformers model folder (no modules.json)")
-    return SentenceTransformer(str(model_dir or minilm_dir()), device="cpu")
+    return SentenceTransformer(str(model_folder(model_dir) if model_dir else minilm_dir()), device="cpu")
 
 
 @lru_cache(maxsize=1)

@@ -225,5 +225,5 @@ def format_table(rows: list[dict], eval_set: EvalSet) -> str:
     head = f"{eval_set.package}: {len(eval_set.files)} files, {eval_set.n_lines} lines, {len(eval_set.queries)} queries\n"
     lines = ["| embedder | chunker | retriever | hit@1 | hit@5 | MRR@10 | nDCG@10 | chunks |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r.get('embedder', '')} | {r['chunker']} | {r['retriever']} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['MRR@10']:.3f} | {r['nDCG@10']:.3f} | {r['chunks']} |")
+        lines.append(f"| {r['embedder']} | {r['chunker']} | {r['retriever']} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['MRR@10']:.3f} | {r['nDCG@10']:.3f} | {r['chunks']} |")
     return head + "\n".join(lines)

@@ -28,13 +28,13 @@ from .rag import DEFAULT_CHUNK_TOKENS, Chunk, backend_module, line_count
 INDEX_DIRNAME = ".aigc-bench-index"
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", "build", "dist", INDEX_DIRNAME}
 MODES = ("auto", "dense", "bm25", "hybrid")
+EMBEDDER_RECORD = "embedder.json"  # in the index folder: which model made its vectors
 # An identifier as code spells it: snake_case, dotted.name, camelCase, or a call `name(`.
 _CODE_WORD = re.compile(r"\b[A-Za-z]\w*_\w+|\b[A-Za-z_]\w*\.[A-Za-z_]\w*|\b[a-z][a-z0-9]*[A-Z]\w*|\b\w+\(")
 
 
 def looks_like_code(query: str) -> bool:
     return _CODE_WORD.search(query) is not None
-EMBEDDER_RECORD = "embedder.json"  # in the index folder: which model made its vectors
 
 
 @dataclass

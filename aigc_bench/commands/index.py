@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 NAME = "index"
 HELP = "index a code base (incremental) for `aigc-bench search` and `aigc-bench ask`"
@@ -51,9 +50,9 @@ def embedder_folder(choice: str | None):
         if not (folder / RECORD_NAME).is_file():
             raise FileNotFoundError(f"no code-tuned MiniLM in {folder}: run `aigc-bench tune-embedder` first (about 20 minutes on 2 cores)")
         return folder
-    if not (Path(choice).expanduser() / "modules.json").is_file():
-        raise FileNotFoundError(f"--embedder {choice}: not a sentence-transformers model folder (no modules.json); use 'code' or a folder")
-    return Path(choice).expanduser()
+    from aigc_bench.models import model_folder
+
+    return model_folder(choice)
 
 
 def indexed_repo(args, text: str, what: str):
