@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aigc_bench.server.testing import ServerProcess, aigc_bench_command
+from aigc_bench.server.testing import serving
 
 pytestmark = pytest.mark.server
 MODEL = "aigc-small"
@@ -23,9 +23,8 @@ EMBEDDING = {"model": "all-MiniLM-L6-v2", "input": ["a"]}
 
 @pytest.fixture(scope="module")
 def server():
-    with ServerProcess(aigc_bench_command("serve", "--config", "small", "--max-batch", "4")) as s:
+    with serving("--config", "small", "--max-batch", "4") as s:
         yield s
-        assert s.alive(), f"the server died:\n{s.output()}"
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,13 @@
         server.base_url  # "http://127.0.0.1:PORT/v1"
 
 The command gets `--port PORT` appended; readiness is a 200 from `ready_path`.
+Test fixtures use `serving("--config", "small")`, which also fails the fixture's
+teardown if the server died while the tests used it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -80,3 +83,12 @@ class ServerProcess:
                 self.process.wait()
 
 
+
+
+@contextlib.contextmanager
+def serving(*serve_args: str):
+    """`aigc-bench serve SERVE_ARGS` for a test fixture: yields the running ServerProcess and,
+    once the tests are done with it, fails if it died meanwhile (its output says why)."""
+    with ServerProcess(aigc_bench_command("serve", *serve_args)) as server:
+        yield server
+        assert server.alive(), f"the server died during the tests:\n{server.output()}"

@@ -4,7 +4,7 @@ loopback port for the whole session, and the official `openai` client pointed at
 import openai
 import pytest
 
-from aigc_bench.server.testing import ServerProcess, aigc_bench_command
+from aigc_bench.server.testing import serving
 
 MODEL = "aigc-small"
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -12,9 +12,8 @@ EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 @pytest.fixture(scope="session")
 def openai_server():
-    with ServerProcess(aigc_bench_command("serve", "--config", "small")) as server:
+    with serving("--config", "small") as server:
         yield server
-        assert server.alive(), f"the server died during the tests:\n{server.output()}"
 
 
 @pytest.fixture(scope="session")
