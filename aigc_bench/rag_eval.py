@@ -67,15 +67,21 @@ def _function_spans(tree) -> list[tuple[int, int, str, ast.AST]]:
 
 
 def _strip_docstrings(source: str, targets: set[tuple[str, int]]) -> str:
-    """Delete the docstring lines of the functions named by (qualname, def line)."""
+    """Delete the docstring lines of the functions named by (qualname, def line). A body
+    that was only its docstring (a hook, an abstract method) becomes `...`, so that the
+    text still parses."""
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
-    drop = set()
+    replaced: dict[int, str] = {}  # line index -> its new text ("" deletes it)
     for _, _, qualname, node in _function_spans(tree):
         if (qualname, node.lineno) in targets and ast.get_docstring(node) is not None:
             doc = node.body[0]
-            drop.update(range(doc.lineno - 1, doc.end_lineno))
-    return "".join(line for i, line in enumerate(lines) if i not in drop)
+            for i in range(doc.lineno - 1, doc.end_lineno):
+                replaced[i] = ""
+            if len(node.body) == 1:
+                indent = lines[doc.lineno - 1][: doc.col_offset]
+                replaced[doc.lineno - 1] = f"{indent}...\n"
+    return "".join(replaced.get(i, line) for i, line in enumerate(lines))
 
 
 def build_eval_set(package: str, files: list[str] | None = None, max_queries: int | None = None, seed: int = 0) -> EvalSet:

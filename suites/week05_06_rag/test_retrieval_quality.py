@@ -9,6 +9,7 @@ Anchor: all-MiniLM-L6-v2 dense retrieval scores MRR@10 0.748 / nDCG@10 0.793 on
 CodeSearchNet Python (MTEB), where the candidates are the test split's functions.
 """
 
+import ast
 import os
 import time
 
@@ -36,6 +37,25 @@ def test_eval_set_follows_codesearchnet(dev_set):
         assert target.lstrip().startswith(("def ", "async def ", "@")), f"{q.qualname}: span {q.start_line}-{q.end_line} is not the function"
         assert q.text not in target, f"{q.qualname}: the query (its docstring) is still in the indexed text"
         assert len([line for line in target.splitlines() if line.strip()]) >= 3
+
+
+def test_removing_a_docstring_that_was_the_whole_body_keeps_the_module_valid():
+    # werkzeug's WSGIRequestHandler.connection_dropped: a hook whose body is only its docstring.
+    source = (
+        "class Handler:\n"
+        "    def connection_dropped(\n"
+        "        self, error, environ=None\n"
+        "    ) -> None:\n"
+        '        """Called if the connection was closed by the client.\n\n        By default nothing happens."""\n'
+        "\n"
+        "    def handle(self):\n"
+        '        """Handle a request."""\n'
+        "        return 1\n"
+    )
+    stripped = rag_eval._strip_docstrings(source, {("Handler.connection_dropped", 2), ("Handler.handle", 9)})
+    ast.parse(stripped)  # raises if the hook was left without a body
+    assert "Called if" not in stripped and "Handle a request" not in stripped, stripped
+    assert stripped.count("...") == 1, f"only the docstring-only body gets `...`:\n{stripped}"
 
 
 def test_retrieval_quality_table_dev_subset(dev_set, embedder, run_record, record_metric):
