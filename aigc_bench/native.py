@@ -7,6 +7,10 @@ Each kernel family is a pair of files:
                       (e.g. `-O3 -mavx2 -mfma`), and its header comment says what it
                       computes.
 
+A header in native/ with no .c beside it (native/simd_common.h: helpers several families
+share) is not a family; a family's .c includes it with `#include "<name>.h"`, and it is
+part of that family's source for source_hash (see included_headers).
+
 `pip install` builds every family into `aigc_bench/_native/` (setup.py calls
 `builder(family)`). At run time `load(family)` uses that module when it was built
 from the current source, and otherwise compiles the source into a cache folder
@@ -31,6 +35,7 @@ from .contract import PROJECT_ROOT
 
 NATIVE_DIR = PROJECT_ROOT / "native"
 _FLAGS = re.compile(r"^//\s*build:\s*(.*)$", re.M)
+_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.M)
 
 
 class NativeBuildError(RuntimeError):
@@ -48,9 +53,27 @@ def _sources(family: str) -> tuple[str, str]:
     return c_file.read_text(), h_file.read_text()
 
 
+def included_headers(family: str) -> list[Path]:
+    """The files in native/ that native/<family>.c includes with `#include "..."`, and those
+    they include in turn, in the order first met (the family's own .h, hashed anyway, and
+    names that are not files in native/ are left out)."""
+    found: list[Path] = []
+    pending = [NATIVE_DIR / f"{family}.c"]
+    while pending:
+        for name in _INCLUDE.findall(pending.pop(0).read_text()):
+            path = NATIVE_DIR / name
+            if name != f"{family}.h" and path.is_file() and path not in found:
+                found.append(path)
+                pending.append(path)
+    return found
+
+
 def source_hash(family: str) -> str:
+    """A digest of everything the family is compiled from: <family>.c, <family>.h and the
+    native/ headers the .c includes, so that editing a shared header rebuilds its users."""
     c_src, h_src = _sources(family)
-    return hashlib.sha256((c_src + "\0" + h_src).encode()).hexdigest()[:16]
+    parts = [c_src, h_src] + [f"{path.name}\n{path.read_text()}" for path in included_headers(family)]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
 def builder(family: str, module_name: str | None = None):

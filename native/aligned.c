@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd_common.h"  // AVX2, cpu_has_avx2_fma, hsum8
 
 void *aligned_buffer(long nbytes, long alignment) {
     void *p = NULL;
@@ -23,11 +23,6 @@ void *aligned_buffer(long nbytes, long alignment) {
 
 void aligned_buffer_free(void *p) { free(p); }
 
-static int has_avx2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
 static float sum_scalar(const float *x, long n) {
     float s = 0.0f;
     for (long i = 0; i < n; i++) s += x[i];
@@ -35,11 +30,7 @@ static float sum_scalar(const float *x, long n) {
 }
 
 AVX2 static float reduce(__m256 a, __m256 b, __m256 c, __m256 d) {
-    __m256 v = _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d));
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
+    return hsum8(_mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d)));
 }
 
 #define DEFINE_SUM(NAME, LOAD)                                                      \
@@ -61,11 +52,11 @@ DEFINE_SUM(sum_avx2_unaligned, _mm256_loadu_ps)
 
 int sum_f32_aligned(const float *x, long n, float *result) {
     if ((uintptr_t)x % 32) return -1;
-    *result = has_avx2() ? sum_avx2_aligned(x, n) : sum_scalar(x, n);
+    *result = cpu_has_avx2_fma() ? sum_avx2_aligned(x, n) : sum_scalar(x, n);
     return 0;
 }
 
 int sum_f32_unaligned(const float *x, long n, float *result) {
-    *result = has_avx2() ? sum_avx2_unaligned(x, n) : sum_scalar(x, n);
+    *result = cpu_has_avx2_fma() ? sum_avx2_unaligned(x, n) : sum_scalar(x, n);
     return 0;
 }

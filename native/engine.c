@@ -12,16 +12,7 @@
 // build: -O3 -mavx2 -mfma
 #include <immintrin.h>
 
-static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-static inline __m256 widen8(const signed char *w) {  // 8 int8 -> 8 float
-    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)w)));
-}
+#include "simd_common.h"  // hsum8, widen8
 
 void engine_w8a16(const float *x, long m, long k, const signed char *w, const float *scale, long n, float *y) {
     long j = 0;
@@ -38,7 +29,7 @@ void engine_w8a16(const float *x, long m, long k, const signed char *w, const fl
                 a2 = _mm256_fmadd_ps(xv, widen8(w2 + p), a2);
                 a3 = _mm256_fmadd_ps(xv, widen8(w3 + p), a3);
             }
-            float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+            float s0 = hsum8(a0), s1 = hsum8(a1), s2 = hsum8(a2), s3 = hsum8(a3);
             for (; p < k; p++) {
                 s0 += xi[p] * w0[p];
                 s1 += xi[p] * w1[p];
@@ -59,7 +50,7 @@ void engine_w8a16(const float *x, long m, long k, const signed char *w, const fl
             __m256 a = _mm256_setzero_ps();
             long p = 0;
             for (; p + 8 <= k; p += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(xi + p), widen8(wj + p), a);
-            float s = hsum(a);
+            float s = hsum8(a);
             for (; p < k; p++) s += xi[p] * wj[p];
             y[i * n + j] = s * scale[j];
         }

@@ -16,14 +16,12 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
-#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+#include "simd_common.h"  // AVX2, AVX512, cpu_has_avx2_fma, hsum8
 
 enum { PATH_AUTO = 0, PATH_SCALAR = 1, PATH_AVX2 = 2, PATH_AVX512 = 3 };
 
 int gemm_cpu_path(int path) {
-    __builtin_cpu_init();
-    int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    int has2 = cpu_has_avx2_fma();
     int has512 = has2 && __builtin_cpu_supports("avx512f");
     if (path == PATH_SCALAR) return PATH_SCALAR;
     if (path == PATH_AVX512) return has512 ? PATH_AVX512 : (has2 ? PATH_AVX2 : PATH_SCALAR);
@@ -32,13 +30,6 @@ int gemm_cpu_path(int path) {
 }
 
 /* ------------------------------------------------------------------ dot */
-
-AVX2 static float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 AVX2 static float dot_avx2(const float *x, const float *y, long n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -52,7 +43,7 @@ AVX2 static float dot_avx2(const float *x, const float *y, long n) {
     }
     for (; i + 8 <= n; i += 8)
         acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc0);
-    float sum = hsum256(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+    float sum = hsum8(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
     for (; i < n; i++) sum += x[i] * y[i];  // the tail: fewer than 8 left
     return sum;
 }
@@ -84,7 +75,7 @@ AVX2 static void gemv_avx2(const float *a, long lda, const float *x, float *y, l
             s2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + j), xv, s2);
             s3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + j), xv, s3);
         }
-        float t0 = hsum256(s0), t1 = hsum256(s1), t2 = hsum256(s2), t3 = hsum256(s3);
+        float t0 = hsum8(s0), t1 = hsum8(s1), t2 = hsum8(s2), t3 = hsum8(s3);
         for (; j < k; j++) {
             t0 += r0[j] * x[j]; t1 += r1[j] * x[j]; t2 += r2[j] * x[j]; t3 += r3[j] * x[j];
         }

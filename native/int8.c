@@ -16,15 +16,15 @@
 // build: -O3
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd_common.h"  // AVX2, cpu_has_avx2_fma, hsum8
+
 #define VNNI256 __attribute__((target("avx2,fma,avxvnni")))
 #define VNNI512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
 
 enum { PATH_AUTO = 0, PATH_SCALAR = 1, PATH_AVX2 = 2, PATH_VNNI256 = 3, PATH_VNNI512 = 4 };
 
 int int8_cpu_path(int path) {
-    __builtin_cpu_init();
-    int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    int has2 = cpu_has_avx2_fma();
     int has256 = has2 && __builtin_cpu_supports("avxvnni");
     int has512 = has2 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
     int best = has512 ? PATH_VNNI512 : has256 ? PATH_VNNI256 : has2 ? PATH_AVX2 : PATH_SCALAR;
@@ -206,10 +206,7 @@ AVX2 static float int4_row_avx2(const unsigned char *w, const float *scales, con
             total_tail += scales[g] * int4_row_scalar(bytes_at, &one, xg + full, group - full, group - full);
         }
     }
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(total), _mm256_extractf128_ps(total, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s) + total_tail;
+    return hsum8(total) + total_tail;
 }
 
 int int4_gemv(const unsigned char *w, long ldw, const float *scales, long lds, const float *x,

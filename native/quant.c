@@ -12,6 +12,8 @@
 #include <immintrin.h>
 #include <math.h>
 
+#include "simd_common.h"  // hsum8, widen8
+
 static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 void quant_symmetric(const float *x, long rows, long g, int qmax, int compute_scale, float *scale, int *q) {
@@ -73,13 +75,6 @@ void quant_unpack_int4(const unsigned char *packed, long bytes, unsigned char *c
     }
 }
 
-static inline float hsum_ps(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 void quant_matmul_w8a16(const float *x, const signed char *w, const float *scale,
                         long m, long n, long k, long groups, float *out) {
     long width = k / groups;
@@ -92,11 +87,9 @@ void quant_matmul_w8a16(const float *x, const signed char *w, const float *scale
                 long p = gi * width, end = p + width;
                 __m256 acc = _mm256_setzero_ps();
                 for (; p + 8 <= end; p += 8) {
-                    __m128i bytes = _mm_loadl_epi64((const __m128i *)(wj + p));  // 8 int8 codes
-                    __m256 wf = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
-                    acc = _mm256_fmadd_ps(_mm256_loadu_ps(xi + p), wf, acc);
+                    acc = _mm256_fmadd_ps(_mm256_loadu_ps(xi + p), widen8(wj + p), acc);  // 8 int8 codes
                 }
-                float partial = hsum_ps(acc);
+                float partial = hsum8(acc);
                 for (; p < end; p++) partial += xi[p] * (float)wj[p];
                 total += partial * scale[j * groups + gi];
             }
