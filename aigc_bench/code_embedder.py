@@ -5,7 +5,7 @@ code that answers it look less alike to it. A short contrastive fine-tune on
 CodeSearchNet-style pairs (a docstring's summary -> its function without the
 docstring, `aigc_bench.codesearch`) mined from packages already installed here
 teaches it that mapping, with no download. The RAG suite measures the gain on a
-package the tune never saw (docs/rag.md has the figures).
+package the tune never saw (docs/week05_06.md has the figures).
 
     path = ensure_tuned(Recipe(exclude=("jinja2",)))    # trained once, then cached
     embed = MiniLMEmbedder(model_dir=path)
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import shutil
 import time
@@ -29,6 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .codesearch import CodePair, code_pairs
+from .contract import cache_root
 
 # Widely used packages with many documented functions, in several domains
 # (graphs, data frames, numerics, plotting, tooling, networking, ML).
@@ -66,11 +66,7 @@ class Recipe:
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def cache_root() -> Path:
-    return Path(os.environ.get("AIGC_BENCH_CACHE") or Path.home() / ".cache" / "aigc-bench")
-
-
-def model_dir(recipe: Recipe) -> Path:
+def model_dir(recipe: Recipe = Recipe()) -> Path:
     return cache_root() / "models" / f"minilm-code-{recipe.key()}"
 
 
@@ -161,10 +157,15 @@ def tune(recipe: Recipe = Recipe(), out: Path | None = None, progress: bool = Fa
     return out
 
 
+def cached_model(recipe: Recipe = Recipe()) -> Path | None:
+    """The folder of `recipe`'s model if a finished tune is in the cache, else None."""
+    path = model_dir(recipe)
+    return path if (path / RECORD_NAME).is_file() else None
+
+
 def ensure_tuned(recipe: Recipe = Recipe(), progress: bool = False) -> Path:
     """The cached model of `recipe`, training it first if it is not there yet."""
-    path = model_dir(recipe)
-    return path if (path / RECORD_NAME).is_file() else tune(recipe, progress=progress)
+    return cached_model(recipe) or tune(recipe, progress=progress)
 
 
 def tuning_record(path) -> dict | None:

@@ -16,6 +16,7 @@ learner's folder.
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -88,6 +89,12 @@ class Skill:
 
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def cache_root() -> Path:
+    """Where aigc-bench keeps what it builds or trains once (compiled kernels, tuned
+    models): $AIGC_BENCH_CACHE, else ~/.cache/aigc-bench."""
+    return Path(os.environ.get("AIGC_BENCH_CACHE") or Path.home() / ".cache" / "aigc-bench")
 
 
 def _relative(path: str) -> str:

@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import machine
-from .contract import PROJECT_ROOT
+from .contract import PROJECT_ROOT, cache_root
 
 NATIVE_DIR = PROJECT_ROOT / "native"
 _FLAGS = re.compile(r"^//\s*build:\s*(.*)$", re.M)
@@ -95,11 +95,6 @@ def builder(family: str, module_name: str | None = None):
     return ffi
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("AIGC_BENCH_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "aigc-bench")
-    return Path(root) / "native"
-
-
 def _import_file(name: str, path: Path):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -118,7 +113,7 @@ def load(family: str):
     except ImportError:
         pass
     name = f"_aigc_{family}_{digest}"
-    target_dir = _cache_dir() / name
+    target_dir = cache_root() / "native" / name
     built = sorted(target_dir.glob(f"{name}*.so")) if target_dir.exists() else []
     if not built:
         target_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """aigc_bench.code_embedder (MiniLM fine-tuned for code search) and `--embedder`: a
 real, tiny tune (a few steps on pairs of two installed packages) saved to disk,
 loaded back, used by the code QA system; an index refuses another model's vectors.
-The full tune and its measured gain are in the RAG benchmark (docs/rag.md)."""
+The full tune and its measured gain are in the RAG benchmark (docs/week05_06.md)."""
 
 import json
 from dataclasses import replace

@@ -44,11 +44,11 @@ def embedder_folder(choice: str | None):
     if not choice:
         return None
     if choice == "code":
-        from aigc_bench.code_embedder import Recipe, RECORD_NAME, model_dir
+        from aigc_bench.code_embedder import cached_model, model_dir
 
-        folder = model_dir(Recipe())
-        if not (folder / RECORD_NAME).is_file():
-            raise FileNotFoundError(f"no code-tuned MiniLM in {folder}: run `aigc-bench tune-embedder` first (about 20 minutes on 2 cores)")
+        folder = cached_model()
+        if folder is None:
+            raise FileNotFoundError(f"no code-tuned MiniLM in {model_dir()}: run `aigc-bench tune-embedder` first (about 20 minutes on 2 cores)")
         return folder
     from aigc_bench.models import model_folder
 

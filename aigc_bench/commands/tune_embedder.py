@@ -34,13 +34,13 @@ def run(args) -> int:
             print(f"error: --steps must be >= 1, got {args.steps}", file=sys.stderr)
             return 2
         recipe = replace(recipe, steps=args.steps)
-    cached = code_embedder.model_dir(recipe)
-    if not args.out and not args.force and (cached / code_embedder.RECORD_NAME).is_file():
+    cached = code_embedder.cached_model(recipe)
+    if cached and not args.out and not args.force:
         print(f"already tuned: {cached}")
         return 0
     minutes = round(1 + recipe.steps * SECONDS_PER_STEP / 60)
     print(f"fine-tuning all-MiniLM-L6-v2 for code search: {recipe.steps} steps of {recipe.batch_size} pairs from up to "
-          f"{len(recipe.trained_on)} installed packages (about {minutes} minutes on 2 cores) into {args.out or cached}", flush=True)
+          f"{len(recipe.trained_on)} installed packages (about {minutes} minutes on 2 cores) into {args.out or code_embedder.model_dir(recipe)}", flush=True)
     try:
         path = code_embedder.tune(recipe, out=args.out, progress=sys.stderr.isatty())
     except ValueError as exc:  # too few documented functions installed

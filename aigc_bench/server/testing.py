@@ -83,8 +83,6 @@ class ServerProcess:
                 self.process.wait()
 
 
-
-
 @contextlib.contextmanager
 def serving(*serve_args: str):
     """`aigc-bench serve SERVE_ARGS` for a test fixture: yields the running ServerProcess and,
